@@ -1,0 +1,216 @@
+package io.vidforge.db;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.vidforge.http.Json;
+import io.vidforge.model.HistoryEntry;
+import io.vidforge.model.SourceInfo;
+import io.vidforge.model.Variant;
+import io.vidforge.model.Video;
+import io.vidforge.model.VideoStatus;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Videos, their history and their processing jobs. Every status change is conditional on the status
+ * (and generation) it leaves, changes at most one row and records a history entry in the same
+ * transaction, so concurrent nodes can never apply one transition twice.
+ */
+public final class VideoRepository {
+    private static final String COLUMNS = "video_id, content_sha256, profile, status, title, original_filename,"
+            + " content_type, size_bytes, raw_key, generation, source_json, variants_json, error_code,"
+            + " error_message, created_at, updated_at";
+    private static final TypeReference<List<Variant>> VARIANTS = new TypeReference<>() { };
+
+    private final Sql sql;
+    private final Clock clock;
+
+    public VideoRepository(Sql sql, Clock clock) {
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    public Sql sql() {
+        return sql;
+    }
+
+    public Optional<Video> find(String videoId) {
+        return sql.queryOne("SELECT " + COLUMNS + " FROM videos WHERE video_id = ?", VideoRepository::map, videoId);
+    }
+
+    public Optional<Video> find(Connection c, String videoId) throws SQLException {
+        return Sql.queryOne(c, "SELECT " + COLUMNS + " FROM videos WHERE video_id = ?", VideoRepository::map, videoId);
+    }
+
+    /**
+     * Newest first. {@code afterId} is the last id of the previous page (keyset paging, stable while
+     * videos are added); {@code status} may be null for all.
+     */
+    public List<Video> list(VideoStatus status, int limit, String afterId) {
+        StringBuilder q = new StringBuilder("SELECT " + COLUMNS + " FROM videos v WHERE 1=1");
+        List<Object> args = new java.util.ArrayList<>();
+        if (status != null) {
+            q.append(" AND status = ?");
+            args.add(status.id());
+        }
+        if (afterId != null) {
+            q.append(" AND (created_at < (SELECT created_at FROM videos WHERE video_id = ?)"
+                    + " OR (created_at = (SELECT created_at FROM videos WHERE video_id = ?) AND video_id < ?))");
+            args.add(afterId);
+            args.add(afterId);
+            args.add(afterId);
+        }
+        q.append(" ORDER BY created_at DESC, video_id DESC LIMIT ?");
+        args.add(limit);
+        return sql.query(q.toString(), VideoRepository::map, args.toArray());
+    }
+
+    public List<HistoryEntry> history(String videoId) {
+        return sql.query("SELECT status, at, detail FROM video_history WHERE video_id = ? ORDER BY id",
+                rs -> new HistoryEntry(VideoStatus.parse(rs.getString(1)), rs.getLong(2), rs.getString(3)), videoId);
+    }
+
+    /**
+     * Inserts a new video in {@code uploaded} with its first processing job, in one transaction. Returns
+     * false, changing nothing, when the video already exists (another upload of the same content won).
+     */
+    public boolean insertNew(Video v) {
+        long now = clock.millis();
+        try {
+            return sql.inTransaction(c -> {
+                Sql.update(c, "INSERT INTO videos (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        v.videoId(), v.contentSha256(), v.profile(), VideoStatus.UPLOADED.id(), v.title(),
+                        v.originalFilename(), v.contentType(), v.sizeBytes(), v.rawKey(), 1, null, null, null,
+                        null, now, now);
+                addHistory(c, v.videoId(), VideoStatus.UPLOADED, now, "upload");
+                insertJob(c, v.videoId(), 1, "upload", now);
+                return true;
+            });
+        } catch (DataAccessException e) {
+            if (e.isUniqueViolation()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Moves the video from {@code from} to {@code to} for {@code generation}; true when this call made
+     * the change (exactly one row), false when it was already elsewhere.
+     */
+    public boolean transition(Connection c, String videoId, int generation, VideoStatus from, VideoStatus to,
+                              String detail) throws SQLException {
+        long now = clock.millis();
+        int n = Sql.update(c, "UPDATE videos SET status = ?, updated_at = ? WHERE video_id = ? AND generation = ?"
+                + " AND status = ?", to.id(), now, videoId, generation, from.id());
+        if (n == 1) {
+            addHistory(c, videoId, to, now, detail);
+        }
+        return n == 1;
+    }
+
+    /** Records the probe's findings for the current generation. */
+    public boolean setSource(Connection c, String videoId, int generation, SourceInfo source) throws SQLException {
+        return Sql.update(c, "UPDATE videos SET source_json = ?, updated_at = ? WHERE video_id = ? AND generation = ?",
+                Json.write(source), clock.millis(), videoId, generation) == 1;
+    }
+
+    /**
+     * The fenced publish: sets the ladder and {@code ready} only if the video is still {@code processing}
+     * in {@code generation}. True exactly once per generation.
+     */
+    public boolean publish(Connection c, String videoId, int generation, List<Variant> variants, String prefix)
+            throws SQLException {
+        long now = clock.millis();
+        int n = Sql.update(c, "UPDATE videos SET status = ?, variants_json = ?, published_prefix = ?,"
+                        + " error_code = NULL, error_message = NULL, updated_at = ?"
+                        + " WHERE video_id = ? AND generation = ? AND status = ?",
+                VideoStatus.READY.id(), Json.write(variants), prefix, now, videoId, generation,
+                VideoStatus.PROCESSING.id());
+        if (n == 1) {
+            addHistory(c, videoId, VideoStatus.READY, now, "published");
+        }
+        return n == 1;
+    }
+
+    /** Marks the generation failed with a reason, from {@code uploaded} or {@code processing}. */
+    public boolean fail(Connection c, String videoId, int generation, String code, String message)
+            throws SQLException {
+        long now = clock.millis();
+        int n = Sql.update(c, "UPDATE videos SET status = ?, error_code = ?, error_message = ?, updated_at = ?"
+                        + " WHERE video_id = ? AND generation = ? AND status IN (?, ?)",
+                VideoStatus.FAILED.id(), code, truncate(message, 4000), now, videoId, generation,
+                VideoStatus.UPLOADED.id(), VideoStatus.PROCESSING.id());
+        if (n == 1) {
+            addHistory(c, videoId, VideoStatus.FAILED, now, code);
+        }
+        return n == 1;
+    }
+
+    /**
+     * Starts a new processing generation for a {@code failed} (or, forced, {@code ready}) video: back to
+     * {@code uploaded} with a new job. Returns the new generation, or empty when the video was not in
+     * one of {@code allowed} (for example already being processed).
+     */
+    public Optional<Integer> requeue(String videoId, List<VideoStatus> allowed, String reason) {
+        long now = clock.millis();
+        return sql.inTransaction(c -> {
+            Optional<Video> v = find(c, videoId);
+            if (v.isEmpty() || !allowed.contains(v.get().status())) {
+                return Optional.empty();
+            }
+            int gen = v.get().generation() + 1;
+            int n = Sql.update(c, "UPDATE videos SET status = ?, generation = ?, error_code = NULL,"
+                            + " error_message = NULL, updated_at = ? WHERE video_id = ? AND generation = ?"
+                            + " AND status = ?", VideoStatus.UPLOADED.id(), gen, now, videoId,
+                    v.get().generation(), v.get().status().id());
+            if (n != 1) {
+                return Optional.empty();
+            }
+            addHistory(c, videoId, VideoStatus.UPLOADED, now, reason);
+            insertJob(c, videoId, gen, reason, now);
+            return Optional.of(gen);
+        });
+    }
+
+    public int countJobs(String videoId) {
+        return sql.queryOne("SELECT COUNT(*) FROM jobs WHERE video_id = ?", rs -> rs.getInt(1), videoId).orElse(0);
+    }
+
+    private static void insertJob(Connection c, String videoId, int generation, String reason, long now)
+            throws SQLException {
+        Sql.update(c, "INSERT INTO jobs (video_id, generation, state, reason, created_at, updated_at)"
+                + " VALUES (?, ?, 'PENDING', ?, ?, ?)", videoId, generation, reason, now, now);
+    }
+
+    private static void addHistory(Connection c, String videoId, VideoStatus status, long at, String detail)
+            throws SQLException {
+        Sql.update(c, "INSERT INTO video_history (video_id, status, at, detail) VALUES (?, ?, ?, ?)",
+                videoId, status.id(), at, detail);
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private static Video map(ResultSet rs) throws SQLException {
+        String source = rs.getString("source_json");
+        String variants = rs.getString("variants_json");
+        try {
+            return new Video(
+                    rs.getString("video_id"), rs.getString("content_sha256"), rs.getString("profile"),
+                    VideoStatus.parse(rs.getString("status")), rs.getString("title"),
+                    rs.getString("original_filename"), rs.getString("content_type"), rs.getLong("size_bytes"),
+                    rs.getString("raw_key"), rs.getInt("generation"),
+                    source == null ? null : Json.MAPPER.readValue(source, SourceInfo.class),
+                    variants == null ? List.of() : Json.MAPPER.readValue(variants, VARIANTS),
+                    rs.getString("error_code"), rs.getString("error_message"),
+                    rs.getLong("created_at"), rs.getLong("updated_at"));
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable JSON column for video " + rs.getString("video_id"), e);
+        }
+    }
+}

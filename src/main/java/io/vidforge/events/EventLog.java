@@ -1,0 +1,80 @@
+package io.vidforge.events;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.logging.FileHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * The node's append-only event log: one JSON object per line in {@code {logDir}/{nodeId}.jsonl},
+ * written through java.util.logging. {@link java.util.logging.StreamHandler#publish} is synchronized
+ * and flushes per record, so every event is one complete line however many threads emit at once.
+ */
+public final class EventLog implements AutoCloseable {
+    private final String nodeId;
+    private final Logger logger;
+    private final Handler handler;
+
+    private EventLog(String nodeId, Logger logger, Handler handler) {
+        this.nodeId = nodeId;
+        this.logger = logger;
+        this.handler = handler;
+    }
+
+    public static EventLog open(Path logDir, String nodeId) {
+        try {
+            Files.createDirectories(logDir);
+            // FileHandler pattern: '%' is its escape character; node ids never contain it (validated in Main).
+            FileHandler fh = new FileHandler(logDir.resolve(nodeId + ".jsonl").toString(), 0, 1, true) {
+                @Override
+                public synchronized void publish(LogRecord record) {
+                    super.publish(record);
+                    flush();
+                }
+            };
+            fh.setFormatter(new JsonLineFormatter());
+            fh.setEncoding("UTF-8");
+            // One logger per log file; never reuse a cached logger across opens (tests open several).
+            Logger logger = Logger.getAnonymousLogger();
+            logger.setUseParentHandlers(false);
+            logger.setLevel(Level.ALL);
+            logger.addHandler(fh);
+            return new EventLog(nodeId, logger, fh);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open event log in " + logDir, e);
+        }
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** A view that stamps every event with {@code role}. */
+    public Events forRole(String role) {
+        return new Events(this, role);
+    }
+
+    void write(String role, String event, Map<String, Object> fields) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("node_id", nodeId);
+        line.put("role", role);
+        line.put("event", event);
+        line.putAll(fields);
+        LogRecord r = new LogRecord(Level.INFO, event);
+        r.setParameters(new Object[] {line});
+        logger.log(r);
+    }
+
+    @Override
+    public void close() {
+        logger.removeHandler(handler);
+        handler.close();
+    }
+}
