@@ -37,6 +37,12 @@ public final class Events {
             return this;
         }
 
+        /** Adds a field even when it is null, for fields whose absence would be ambiguous. */
+        public Event withNullable(String key, Object value) {
+            fields.put(key, value);
+            return this;
+        }
+
         public Event withAll(Map<String, ?> more) {
             more.forEach(this::with);
             return this;

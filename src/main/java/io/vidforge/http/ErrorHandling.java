@@ -1,0 +1,97 @@
+package io.vidforge.http;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+import io.vidforge.db.DataAccessException;
+import io.vidforge.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One place that turns failures into the contract's JSON errors: refused requests keep their status,
+ * an unreachable database or S3 is a 503 the client may retry, and nothing ever shows a stack trace.
+ */
+public final class ErrorHandling {
+    private static final Logger LOG = Logger.getLogger(ErrorHandling.class.getName());
+
+    private ErrorHandling() {
+    }
+
+    public static void register(HttpRouting.Builder routing) {
+        routing.error(ApiException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()));
+        routing.error(StorageException.class, (req, res, e) -> {
+            LOG.log(Level.WARNING, "storage failure on " + req.path().absolute().path() + ": " + e.getMessage());
+            send(res, 503, "STORAGE_UNAVAILABLE", "Object storage is unavailable; retry shortly.");
+        });
+        routing.error(DataAccessException.class, (req, res, e) -> {
+            LOG.log(Level.WARNING, "database failure on " + req.path().absolute().path() + ": " + e.getMessage());
+            send(res, 503, "DATABASE_UNAVAILABLE", "The database is unavailable; retry shortly.");
+        });
+        routing.error(RequestException.class, (req, res, e) -> {
+            int status = e.status() == null ? 400 : e.status().code();
+            send(res, status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", safe(e.getMessage()));
+        });
+        routing.error(Exception.class, (req, res, e) -> {
+            LOG.log(Level.SEVERE, "unexpected failure on " + req.prologue().method().text() + " "
+                    + req.path().absolute().path(), e);
+            send(res, 500, "INTERNAL_ERROR", "The request failed unexpectedly; it was logged.");
+        });
+    }
+
+    /** Requests that fail before routing (malformed request line, headers too large) also get JSON. */
+    public static DirectHandlers directHandlers() {
+        DirectHandler json = (request, eventType, status, headers, message) -> {
+            byte[] body = Json.write(Responses.errorBody(codeFor(status), safe(message)))
+                    .getBytes(StandardCharsets.UTF_8);
+            return DirectHandler.TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .entity(body)
+                    .build();
+        };
+        DirectHandlers.Builder b = DirectHandlers.builder();
+        for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
+            b.addHandler(t, json);
+        }
+        return b.build();
+    }
+
+    private static void send(ServerResponse res, int status, String code, String message) {
+        if (res.isSent()) {
+            return;
+        }
+        if (status == 405) {
+            res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+        }
+        Responses.error(res, status, code, message);
+    }
+
+    private static String codeFor(Status status) {
+        return switch (status.code()) {
+            case 400 -> "BAD_REQUEST";
+            case 404 -> "NOT_FOUND";
+            case 405 -> "METHOD_NOT_ALLOWED";
+            case 413 -> "PAYLOAD_TOO_LARGE";
+            case 414 -> "URI_TOO_LONG";
+            case 431 -> "HEADERS_TOO_LARGE";
+            case 503 -> "UNAVAILABLE";
+            default -> status.code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
+        };
+    }
+
+    /** Messages from the HTTP layer may quote client input; keep them short and single-line. */
+    private static String safe(String message) {
+        if (message == null || message.isBlank()) {
+            return "The request could not be processed.";
+        }
+        String m = message.replaceAll("[\\r\\n\\t]+", " ");
+        return m.length() > 300 ? m.substring(0, 300) + "…" : m;
+    }
+}

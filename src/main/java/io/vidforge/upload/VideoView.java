@@ -1,0 +1,101 @@
+package io.vidforge.upload;
+
+import io.vidforge.db.Sql;
+import io.vidforge.http.Json;
+import io.vidforge.model.HistoryEntry;
+import io.vidforge.model.Variant;
+import io.vidforge.model.Video;
+import io.vidforge.model.VideoStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Renders a video as the contract's JSON, with progress and attempts derived from its tasks. */
+final class VideoView {
+    /** Share of the whole that probe and publish stand for; the transcodes share the rest equally. */
+    private static final double PROBE_WEIGHT = 0.05;
+    private static final double PUBLISH_WEIGHT = 0.05;
+
+    private final Sql sql;
+
+    VideoView(Sql sql) {
+        this.sql = sql;
+    }
+
+    private record TaskRow(String kind, String state, double progress, int attempt) {
+    }
+
+    Map<String, Object> render(Video v, List<HistoryEntry> history) {
+        List<TaskRow> tasks = sql.query("SELECT kind, state, progress, attempt FROM tasks"
+                        + " WHERE video_id = ? AND generation = ?",
+                rs -> new TaskRow(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getInt(4)),
+                v.videoId(), v.generation());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("video_id", v.videoId());
+        m.put("status", v.status().id());
+        m.put("progress", progress(v.status(), tasks));
+        m.put("title", v.title());
+        m.put("original_filename", v.originalFilename());
+        m.put("size_bytes", v.sizeBytes());
+        m.put("content_sha256", v.contentSha256());
+        m.put("created_at", Json.timestamp(v.createdAt()));
+        m.put("updated_at", Json.timestamp(v.updatedAt()));
+        m.put("source", v.source());
+        m.put("variants", v.variants() == null ? List.of() : v.variants().stream().map(VideoView::variant).toList());
+        m.put("playback_url", "/play/" + v.videoId() + "/master.m3u8");
+        m.put("poster_url", v.status() == VideoStatus.READY ? "/play/" + v.videoId() + "/poster.jpg" : null);
+        m.put("player_url", "/player/?v=" + v.videoId());
+        m.put("attempts", tasks.stream().mapToInt(TaskRow::attempt).max().orElse(0));
+        m.put("generation", v.generation());
+        m.put("error", v.errorCode() == null ? null : Map.of("code", v.errorCode(),
+                "message", v.errorMessage() == null ? "" : v.errorMessage()));
+        m.put("history", history.stream().map(h -> {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("status", h.status().id());
+            e.put("at", Json.timestamp(h.at()));
+            if (h.detail() != null) {
+                e.put("detail", h.detail());
+            }
+            return e;
+        }).toList());
+        return m;
+    }
+
+    private static Map<String, Object> variant(Variant v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", v.name());
+        m.put("width", v.width());
+        m.put("height", v.height());
+        m.put("bandwidth", v.bandwidth());
+        m.put("average_bandwidth", v.averageBandwidth());
+        m.put("codecs", v.codecs());
+        m.put("frame_rate", v.frameRate());
+        m.put("segments", v.segmentCount());
+        return m;
+    }
+
+    /** 0 before any work, 1 when ready; in between, weighted task progress (done tasks count whole). */
+    static double progress(VideoStatus status, List<TaskRow> tasks) {
+        if (status == VideoStatus.READY) {
+            return 1.0;
+        }
+        double probe = 0;
+        double publish = 0;
+        double transcodeSum = 0;
+        int transcodes = 0;
+        for (TaskRow t : tasks) {
+            double p = "DONE".equals(t.state()) ? 1.0 : Math.max(0, Math.min(1, t.progress()));
+            switch (t.kind()) {
+                case "PROBE" -> probe = p;
+                case "PUBLISH" -> publish = p;
+                default -> {
+                    transcodeSum += p;
+                    transcodes++;
+                }
+            }
+        }
+        double transcode = transcodes == 0 ? 0 : transcodeSum / transcodes;
+        double total = PROBE_WEIGHT * probe + (1 - PROBE_WEIGHT - PUBLISH_WEIGHT) * transcode + PUBLISH_WEIGHT * publish;
+        return Math.round(Math.min(0.99, total) * 1000) / 1000.0;
+    }
+}
