@@ -62,6 +62,10 @@ public final class UploadIngest {
             store.putStream(stagingKey, counted, "application/octet-stream", platform.settings().uploadPartBytes());
         } catch (RuntimeException e) {
             safeDelete(stagingKey);
+            String reason = causedBy(e, LimitedDigestStream.TooLargeException.class) ? "too_large"
+                    : counted.sourceFailed() ? "client_stream_broken" : "storage_failed";
+            events.event("UPLOAD_ABORTED").with("reason", reason).with("bytes_received", counted.count())
+                    .with("original_filename", meta.filename()).with("message", e.getMessage()).emit();
             if (causedBy(e, LimitedDigestStream.TooLargeException.class)) {
                 throw new ApiException(413, "PAYLOAD_TOO_LARGE",
                         "The upload exceeds the maximum of " + max + " bytes; use a smaller file.");

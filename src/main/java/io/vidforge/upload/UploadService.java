@@ -80,6 +80,13 @@ public final class UploadService implements HttpService {
                 } else if ("file".equals(part.getFieldName())) {
                     try (InputStream in = part.getInputStream()) {
                         return ingest.ingest(in, new UploadIngest.Meta(part.getName(), title, part.getContentType()));
+                    } catch (ApiException e) {
+                        if ("UPLOAD_INTERRUPTED".equals(e.code())) {
+                            // Inside a part, a broken stream means the body ended before its closing boundary.
+                            throw ApiException.badRequest("MALFORMED_MULTIPART",
+                                    "The multipart body ended before its closing boundary; nothing was stored.");
+                        }
+                        throw e;
                     }
                 }
                 // Other parts are skipped: the iterator discards them as it moves on.
