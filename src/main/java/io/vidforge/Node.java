@@ -106,6 +106,12 @@ public final class Node implements AutoCloseable {
         return platform;
     }
 
+    /** The module of one role, for tests and tools that drive it by hand. */
+    public <T extends RoleModule> T module(Class<T> type) {
+        return modules.stream().filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new IllegalStateException(nodeId() + " runs no " + type.getSimpleName()));
+    }
+
     /** Drains (health DOWN, new segment requests refused), stops background work, then the server. */
     @Override
     public void close() {

@@ -8,21 +8,26 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Hashes (SHA-256) and counts what passes through while streaming, and fails with
+ * Hashes and counts what passes through while streaming, and fails with
  * {@link TooLargeException} as soon as more than the allowed bytes arrive, so neither memory nor the
  * time to refuse grows with the upload.
  */
 final class LimitedDigestStream extends FilterInputStream {
     private final long max;
-    private final MessageDigest sha256;
+    private final MessageDigest digest;
     private long count;
     private volatile boolean sourceFailed;
 
     LimitedDigestStream(InputStream in, long max) {
+        this(in, max, "SHA-256");
+    }
+
+    /** {@code algorithm} is a MessageDigest name: SHA-256 for content ids, or a tus checksum's. */
+    LimitedDigestStream(InputStream in, long max, String algorithm) {
         super(in);
         this.max = max;
         try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
+            this.digest = MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -39,7 +44,7 @@ final class LimitedDigestStream extends FilterInputStream {
         int b = source(() -> super.read());
         if (b >= 0) {
             account(1);
-            sha256.update((byte) b);
+            digest.update((byte) b);
         }
         return b;
     }
@@ -49,7 +54,7 @@ final class LimitedDigestStream extends FilterInputStream {
         int n = source(() -> super.read(buf, off, len));
         if (n > 0) {
             account(n);
-            sha256.update(buf, off, n);
+            digest.update(buf, off, n);
         }
         return n;
     }
@@ -94,7 +99,12 @@ final class LimitedDigestStream extends FilterInputStream {
         return count;
     }
 
+    /** The digest of everything read; call once, at the end. */
+    byte[] digest() {
+        return digest.digest();
+    }
+
     String sha256Hex() {
-        return HexFormat.of().formatHex(sha256.digest());
+        return HexFormat.of().formatHex(digest());
     }
 }
