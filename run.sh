@@ -18,6 +18,14 @@ die()  { printf '\033[31mxx  %s\033[0m\n' "$*" >&2; exit 1; }
 # Prerequisites
 # ---------------------------------------------------------------------------------------------
 
+# A process counts as alive unless it is gone or a zombie (a SIGKILLed child nobody reaped yet).
+alive() {
+  local pid=${1:-}
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  local state; state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$pid/stat" 2>/dev/null || true)
+  [ "$state" != Z ]
+}
+
 java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
 
 # Finds a JDK >= 21 (the default java here may be 17): JAVA_HOME, then every JDK under /usr/lib/jvm.
@@ -101,7 +109,7 @@ wait_health() {
   local url=$1 secs=$2 pid=${3:-} i
   for i in $(seq 1 $((secs * 2))); do
     if curl -sf -o /dev/null "$url/health"; then printf '\n'; return 0; fi
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then printf '\n'; return 1; fi
+    if [ -n "$pid" ] && ! alive "$pid"; then printf '\n'; return 1; fi
     printf '.'; sleep 0.5
   done
   printf '\n'; return 1
@@ -109,7 +117,7 @@ wait_health() {
 
 start_all_in_one() {
   mkdir -p "$RUN_DIR" "$DATA_DIR/logs"
-  if [ -f "$RUN_DIR/all-1.pid" ] && kill -0 "$(cat "$RUN_DIR/all-1.pid")" 2>/dev/null; then
+  if [ -f "$RUN_DIR/all-1.pid" ] && alive "$(cat "$RUN_DIR/all-1.pid")"; then
     die "already running (pid $(cat "$RUN_DIR/all-1.pid")); ./run.sh stop first"
   fi
   say "starting every role in one JVM on http://127.0.0.1:$PORT (data in $DATA_DIR)"
@@ -125,7 +133,7 @@ serve_until_interrupted() {
   local pid; pid=$(cat "$RUN_DIR/all-1.pid")
   trap 'printf "\n"; cmd_stop; exit 0' INT TERM
   say "serving; Ctrl-C stops (or ./run.sh stop from another terminal). Log: $RUN_DIR/all-1.out"
-  while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+  while alive "$pid"; do sleep 1; done
   rm -f "$RUN_DIR/all-1.pid"
 }
 
@@ -201,15 +209,210 @@ cmd_stop() {
   for f in "$RUN_DIR"/*.pid; do
     [ -e "$f" ] || continue
     name=$(basename "$f" .pid); pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.25; done
+      if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
       echo "stopped $name (pid $pid)"; stopped=$((stopped + 1))
     fi
     rm -f "$f"
   done
+  rm -f "$RUN_DIR"/*.node "$RUN_DIR/cluster.env"
   [ "$stopped" -gt 0 ] || echo "nothing running"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Cluster mode: several processes per roles.conf on PostgreSQL and S3, nginx in front
+# ---------------------------------------------------------------------------------------------
+
+ensure_nginx() {
+  command -v nginx >/dev/null && return 0
+  [ -x /usr/sbin/nginx ] && return 0
+  say "installing nginx"
+  apt_install nginx || die "nginx is required for cluster mode (apt-get install nginx)."
+}
+
+nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
+
+# The environment every cluster node shares, kept so ./run.sh start NODE starts it identically.
+write_cluster_env() {
+  local db_url=${DB_URL:-jdbc:postgresql://127.0.0.1:5432/vidforge}
+  {
+    echo "export DATA_DIR='$DATA_DIR'"
+    echo "export DB_URL='$db_url'"
+    echo "export DB_USER='${DB_USER:-postgres}'"
+    echo "export DB_PASSWORD='${DB_PASSWORD:-}'"
+    echo "export S3_ENDPOINT='${S3_ENDPOINT:-http://127.0.0.1:${S3_PORT:-9000}}'"
+    echo "export S3_ACCESS_KEY='${S3_ACCESS_KEY:-vidforge}'"
+    echo "export S3_SECRET_KEY='${S3_SECRET_KEY:-vidforge-secret-key}'"
+    echo "export S3_BUCKET='${S3_BUCKET:-vidforge}'"
+    echo "export S3_REGION='${S3_REGION:-us-east-1}'"
+    echo "export SEGMENT_SECONDS='${SEGMENT_SECONDS:-6}'"
+    echo "export CLUSTER_PORT='$PORT'"
+    # Tuning knobs tests and demos pass through (lease, heartbeat, stall, polling).
+    local v
+    for v in LEASE_SECONDS HEARTBEAT_SECONDS STALL_SECONDS MAX_ATTEMPTS POLL_MILLIS LEADER_LEASE_SECONDS \
+             BACKOFF_BASE_SECONDS BACKOFF_MAX_SECONDS WORKER_CONCURRENCY CACHE_BYTES PREFETCH_DEPTH; do
+      if [ -n "${!v:-}" ]; then echo "export $v='${!v}'"; fi
+    done
+  } >"$RUN_DIR/cluster.env"
+}
+
+ensure_cluster_database() {
+  case "${DB_URL:-jdbc:postgresql://127.0.0.1:5432/vidforge}" in
+    jdbc:postgresql://127.0.0.1:5432/*|jdbc:postgresql://localhost:5432/*)
+      ensure_postgres
+      local db; db=$(printf '%s' "${DB_URL:-jdbc:postgresql://127.0.0.1:5432/vidforge}" | sed 's#.*/\([^/?]*\).*#\1#')
+      if ! psql -h 127.0.0.1 -U postgres -d "$db" -c 'select 1' >/dev/null 2>&1; then
+        say "creating database $db"
+        psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $db" >/dev/null \
+          || su postgres -c "psql -c 'CREATE DATABASE $db'" >/dev/null || die "cannot create database $db"
+      fi ;;
+  esac
+}
+
+# start_process ID COMMAND...: runs in the background with output and PID under RUN_DIR.
+start_process() {
+  local id=$1; shift
+  nohup "$@" >"$RUN_DIR/$id.out" 2>&1 &
+  echo $! >"$RUN_DIR/$id.pid"
+}
+
+start_node() {
+  local id=$1 role=$2 port=$3
+  # shellcheck disable=SC1091
+  ( . "$RUN_DIR/cluster.env"
+    export NODE_ID="$id" PORT="$port"
+    start_process "$id" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} \
+      -jar "$JAR" --role="$role" )
+  printf '%s %s %s\n' "$id" "$role" "$port" >"$RUN_DIR/$id.node"
+}
+
+start_s3() {
+  local port=${S3_PORT:-9000}
+  # shellcheck disable=SC1091
+  ( . "$RUN_DIR/cluster.env"
+    export EMBEDDED_S3_PORT="$port"
+    start_process s3 "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} -cp "$JAR" io.vidforge.storage.S3ServerMain )
+  printf 's3 s3 %s\n' "$port" >"$RUN_DIR/s3.node"
+  local i
+  for i in $(seq 1 120); do
+    grep -q "listening on" "$RUN_DIR/s3.out" 2>/dev/null && return 0
+    alive "$(cat "$RUN_DIR/s3.pid")" || break
+    sleep 0.5
+  done
+  tail -20 "$RUN_DIR/s3.out" >&2; die "the S3 server did not start (log: $RUN_DIR/s3.out)"
+}
+
+roles_of() { grep -vE '^\s*(#|$)' "$1" | awk 'NF>=3 {print $1, $2, $3}'; }
+
+render_nginx() {
+  local conf=$1 prefix="$DATA_DIR/nginx" uploads="" segments="" id role port
+  mkdir -p "$prefix/tmp"
+  while read -r id role port; do
+    case "$role" in
+      upload) uploads+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n' ;;
+      segment) segments+="        server 127.0.0.1:$port max_fails=1 fail_timeout=3s;"$'\n' ;;
+    esac
+  done < <(roles_of "$conf")
+  [ -n "$uploads" ] || die "$conf has no upload node"
+  [ -n "$segments" ] || die "$conf has no segment node"
+  local t
+  t=$(cat "$ROOT/nginx/nginx.conf.template")
+  t=${t//\{\{UPLOAD_SERVERS\}\}/${uploads%$'\n'}}
+  t=${t//\{\{SEGMENT_SERVERS\}\}/${segments%$'\n'}}
+  t=${t//\{\{PREFIX\}\}/$prefix}
+  t=${t//\{\{RUN_DIR\}\}/$RUN_DIR}
+  t=${t//\{\{PORT\}\}/$PORT}
+  printf '%s\n' "$t" >"$prefix/nginx.conf"
+}
+
+start_nginx() {
+  "$(nginx_bin)" -p "$DATA_DIR/nginx" -c "$DATA_DIR/nginx/nginx.conf" -e "$DATA_DIR/nginx/error.log" \
+    || die "nginx did not start (see $DATA_DIR/nginx/error.log)"
+  printf 'nginx router %s\n' "$PORT" >"$RUN_DIR/nginx.node"
+}
+
+cmd_cluster() {
+  local conf=${1:-$ROOT/roles.conf}
+  [ -f "$conf" ] || die "no such roles file: $conf"
+  build
+  ensure_nginx
+  ensure_cluster_database
+  mkdir -p "$RUN_DIR" "$DATA_DIR/logs"
+  local f
+  for f in "$RUN_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    if alive "$(cat "$f")"; then die "already running ($(basename "$f" .pid)); ./run.sh stop first"; fi
+    rm -f "$f"
+  done
+  write_cluster_env
+  if [ -z "${S3_ENDPOINT:-}" ]; then
+    say "starting the S3 server (port ${S3_PORT:-9000}, data in $DATA_DIR/s3)"
+    start_s3
+  fi
+  local id role port
+  while read -r id role port; do
+    say "starting $id ($role) on 127.0.0.1:$port"
+    start_node "$id" "$role" "$port"
+  done < <(roles_of "$conf")
+  render_nginx "$conf"
+  say "starting nginx on 127.0.0.1:$PORT"
+  start_nginx
+  printf 'waiting for every node to be healthy'
+  while read -r id role port; do
+    wait_health "http://127.0.0.1:$port" 180 "$(cat "$RUN_DIR/$id.pid")" \
+      || { tail -30 "$RUN_DIR/$id.out" >&2; die "$id did not become healthy (log: $RUN_DIR/$id.out)"; }
+  done < <(roles_of "$conf")
+  cmd_status
+  say "cluster up: http://127.0.0.1:$PORT (./run.sh status | kill NODE | start NODE | stop)"
+}
+
+cmd_status() {
+  [ -d "$RUN_DIR" ] || { echo "nothing running"; return 0; }
+  printf '%-16s %-13s %-8s %-6s %s\n' NODE ROLE PID PORT HEALTH
+  local f id role port pid health
+  for f in "$RUN_DIR"/*.node; do
+    [ -e "$f" ] || continue
+    read -r id role port <"$f"
+    pid=$(cat "$RUN_DIR/$id.pid" 2>/dev/null || echo -)
+    if [ "$pid" != - ] && alive "$pid"; then
+      case "$role" in
+        s3|router) health=UP ;;
+        *) health=$(curl -s -m 2 "http://127.0.0.1:$port/health" 2>/dev/null | sed -n 's/.*"status":"\([A-Z]*\)".*/\1/p' || true) ;;
+      esac
+      health=${health:-DOWN}
+    else
+      health=DEAD; pid=-
+    fi
+    printf '%-16s %-13s %-8s %-6s %s\n' "$id" "$role" "$pid" "$port" "$health"
+  done
+}
+
+cmd_kill() {
+  local id=${1:?usage: ./run.sh kill NODE}
+  [ -f "$RUN_DIR/$id.pid" ] || die "no node $id (see ./run.sh status)"
+  local pid; pid=$(cat "$RUN_DIR/$id.pid")
+  alive "$pid" || die "$id is not running"
+  kill -KILL "$pid"
+  for _ in $(seq 1 40); do alive "$pid" || break; sleep 0.05; done
+  echo "killed $id (pid $pid) with SIGKILL"
+}
+
+cmd_start() {
+  local id=${1:?usage: ./run.sh start NODE}
+  [ -f "$RUN_DIR/$id.node" ] || die "no node $id in this cluster (see ./run.sh status)"
+  if [ -f "$RUN_DIR/$id.pid" ] && alive "$(cat "$RUN_DIR/$id.pid")"; then die "$id is already running"; fi
+  ensure_java
+  local role port; read -r _ role port <"$RUN_DIR/$id.node"
+  case "$role" in
+    s3) S3_PORT=$port start_s3; echo "started s3"; return 0 ;;
+    router) PORT=$port start_nginx; echo "started nginx"; return 0 ;;
+  esac
+  start_node "$id" "$role" "$port"
+  printf 'waiting for %s' "$id"
+  wait_health "http://127.0.0.1:$port" 180 "$(cat "$RUN_DIR/$id.pid")" || die "$id did not become healthy"
+  echo "started $id (pid $(cat "$RUN_DIR/$id.pid"))"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -264,6 +467,9 @@ usage: ./run.sh COMMAND
   up                   the same without the sample
   stop                 stop what up/demo/cluster started (by recorded PID)
   test                 the whole test suite (installs/starts prerequisites)
+  cluster [roles.conf] several processes per roles.conf on PostgreSQL + S3 with nginx in front
+  status               each node of the cluster: role, id, pid, port, health
+  kill NODE | start NODE   SIGKILL one node / start it again (failure demos)
   report [--session S] [--video V]   playback timeline per session from the event logs
 EOF
 }
@@ -276,6 +482,10 @@ main() {
     stop) cmd_stop "$@" ;;
     test) cmd_test "$@" ;;
     report) cmd_report "$@" ;;
+    cluster) cmd_cluster "$@" ;;
+    status) cmd_status "$@" ;;
+    kill) cmd_kill "$@" ;;
+    start) cmd_start "$@" ;;
     build) build ;;
     ""|-h|--help|help) usage ;;
     *) usage; exit 2 ;;

@@ -1,5 +1,7 @@
 package io.vidforge;
 
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.config.Role;
@@ -25,6 +27,7 @@ import java.util.regex.Pattern;
 /** One running node: the shared platform, the modules of its roles and one HTTP server on loopback. */
 public final class Node implements AutoCloseable {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final HeaderName X_NODE_ID = HeaderNames.create("X-Node-Id");
 
     private final Platform platform;
     private final List<RoleModule> modules;
@@ -64,6 +67,11 @@ public final class Node implements AutoCloseable {
             checks.put("s3", platform.store()::reachable);
             modules.forEach(m -> checks.putAll(m.healthChecks()));
             HttpRouting.Builder routing = HttpRouting.builder();
+            // Every answer names its node: nginx cannot tell which upstream it chose, the node can.
+            routing.addFilter((chain, req, res) -> {
+                res.header(X_NODE_ID, nodeId);
+                chain.proceed();
+            });
             ErrorHandling.register(routing);
             routing.register("/health", new HealthService(nodeId, label, checks, platform.draining()::get));
             modules.forEach(m -> m.routing(routing));
