@@ -37,15 +37,19 @@ public final class EncodeArguments {
             a.addAll(List.of("-map", "0:a:0"));
         }
         a.addAll(List.of(
-                // Rotation is applied by ffmpeg's autorotate before this filter chain; the output is upright.
-                "-vf", "scale=" + size.width() + ":" + size.height() + ":flags=bicubic,setsar=1,format=yuv420p",
+                // Rotation is applied by ffmpeg's autorotate before this chain, so the output is upright.
+                // bwdif only touches frames flagged interlaced (camcorders, broadcast); progressive ones pass.
+                // The fps filter makes the constant rate exactly (-r alone can add a frame or two at the end,
+                // which becomes a one-frame segment); -fps_mode cfr -r keeps the muxer at that rate too.
+                "-vf", "bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=" + fps.ffmpegArgument()
+                        + ",scale=" + size.width() + ":" + size.height() + ":flags=bicubic,setsar=1,format=yuv420p",
                 "-fps_mode", "cfr", "-r", fps.ffmpegArgument(),
                 "-c:v", "libx264", "-preset", x264Preset,
                 "-profile:v", rung.avcProfile(), "-level:v", rung.avcLevel(),
                 "-b:v", rung.videoKbps() + "k", "-maxrate", rung.maxrateKbps() + "k",
                 "-bufsize", rung.bufsizeKbps() + "k",
                 "-g", Integer.toString(gop), "-sc_threshold", "0", "-flags", "+cgop",
-                "-force_key_frames", "expr:gte(t,n_forced*" + keyframeSeconds + ")"));
+                "-force_key_frames", "expr:gte(t,n_forced*" + keyframeSeconds + ")", "-forced-idr", "1"));
         if (source.hasAudio()) {
             a.addAll(List.of(
                     "-c:a", "aac", "-b:a", rung.audioKbps() + "k", "-ac", "2", "-ar", "48000",

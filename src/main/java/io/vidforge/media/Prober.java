@@ -133,15 +133,27 @@ public final class Prober {
         return 0;
     }
 
-    /** avg_frame_rate, else r_frame_rate, else 30: a still-image or broken stream reports 0/0 or 90000/1. */
+    /**
+     * The rate the video is meant to play at. Normally avg_frame_rate. A variable-rate source (a phone,
+     * a screen recording) averages below its nominal r_frame_rate; the nominal rate keeps its motion
+     * smooth, so it wins when it is plausible. Broken or still streams report 0/0 or a time base such as
+     * 90000/1 as rates: those fall back to the other field, else 30.
+     */
     static double frameRate(JsonNode video) {
-        for (String field : List.of("avg_frame_rate", "r_frame_rate")) {
-            double fps = ratio(video.path(field).asText(""));
-            if (fps >= 1 && fps <= 240) {
-                return fps;
-            }
+        double avg = plausibleRate(video.path("avg_frame_rate").asText(""));
+        double nominal = plausibleRate(video.path("r_frame_rate").asText(""));
+        if (avg > 0 && nominal > avg * 1.05) {
+            return nominal;
         }
-        return 30;
+        if (avg > 0) {
+            return avg;
+        }
+        return nominal > 0 ? nominal : 30;
+    }
+
+    private static double plausibleRate(String ratio) {
+        double fps = ratio(ratio);
+        return fps >= 1 && fps <= 240 ? fps : 0;
     }
 
     /**
