@@ -22,6 +22,11 @@ public final class EncodeArguments {
     /** Arguments after the ffmpeg program name; progress goes to stdout, errors to stderr. */
     public static List<String> forRung(Path input, SourceInfo source, Rung rung, Ladder ladder, String x264Preset,
                                        Path outDir) {
+        if (outDir.toAbsolutePath().toString().contains("%")) {
+            // The HLS muxer expands the whole segment path as a pattern and has no escape for '%' (measured
+            // with ffmpeg 8.0: '%%' is left doubled and the segment cannot be opened).
+            throw new IllegalArgumentException("ffmpeg cannot write HLS segments under a path containing '%': " + outDir);
+        }
         FrameSize size = FrameSize.forRung(source, rung);
         OutputFrameRate fps = OutputFrameRate.forSource(source.frameRate());
         int keyframeSeconds = ladder.keyframeIntervalSeconds();
@@ -30,7 +35,7 @@ public final class EncodeArguments {
 
         List<String> a = new ArrayList<>(List.of(
                 "-v", "error", "-progress", "pipe:1", "-nostats", "-y",
-                "-i", input.toString(),
+                "-i", MediaTools.fileArg(input),
                 // 'V' skips cover art and thumbnails that some files carry as video streams.
                 "-map", "0:V:0"));
         if (source.hasAudio()) {
@@ -64,8 +69,8 @@ public final class EncodeArguments {
                 "-hls_time", Integer.toString(ladder.segmentSeconds()),
                 "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
                 "-hls_fmp4_init_filename", INIT_SEGMENT,
-                "-hls_segment_filename", outDir.resolve(SEGMENT_PATTERN).toString(),
-                outDir.resolve(PLAYLIST).toString()));
+                "-hls_segment_filename", outDir.toAbsolutePath().resolve(SEGMENT_PATTERN).toString(),
+                outDir.toAbsolutePath().resolve(PLAYLIST).toString()));
         return a;
     }
 }

@@ -63,6 +63,14 @@ public final class MediaTools {
         return cmd;
     }
 
+    /**
+     * A local file as ffmpeg should read it: absolute and with the {@code file:} protocol, so that a name
+     * containing ':' or starting with '-' is never taken for a protocol or an option.
+     */
+    public static String fileArg(java.nio.file.Path file) {
+        return "file:" + file.toAbsolutePath();
+    }
+
     public ProcessResult run(List<String> command, RunControl control) throws IOException, InterruptedException {
         return runner.get().run(command, control);
     }

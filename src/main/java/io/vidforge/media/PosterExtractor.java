@@ -40,12 +40,12 @@ public final class PosterExtractor {
         Files.deleteIfExists(jpeg);
         FrameSize size = FrameSize.atMostHeight(source, MAX_HEIGHT);
         return tools.run(tools.ffmpeg(List.of("-v", "error", "-y",
-                        "-ss", String.format(Locale.ROOT, "%.3f", at), "-i", input.toString(),
+                        "-ss", String.format(Locale.ROOT, "%.3f", at), "-i", MediaTools.fileArg(input),
                         "-map", "0:V:0", "-frames:v", "1",
                         // JPEG wants full-range YUV; ffmpeg refuses limited range without -strict.
                         "-vf", "scale=" + size.width() + ":" + size.height() + ":flags=bicubic:out_range=full,setsar=1,"
                                 + "format=yuvj420p",
-                        "-q:v", "3", "-update", "1", jpeg.toString())),
+                        "-q:v", "3", "-update", "1", MediaTools.fileArg(jpeg))),
                 RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
     }
 

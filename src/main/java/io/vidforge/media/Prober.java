@@ -29,7 +29,7 @@ public final class Prober {
     public SourceInfo probe(Path file, BooleanSupplier cancelled)
             throws InvalidMediaException, IOException, InterruptedException {
         ProcessResult r = tools.run(tools.ffprobe(List.of("-v", "error", "-print_format", "json",
-                        "-show_format", "-show_streams", file.toString())),
+                        "-show_format", "-show_streams", MediaTools.fileArg(file))),
                 RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
         if (!r.succeeded()) {
             throw new InvalidMediaException("not a readable media file: " + orUnknown(r.stderrTail()));
@@ -164,7 +164,7 @@ public final class Prober {
             throws IOException, InterruptedException {
         double[] end = {0};
         ProcessResult r = tools.run(tools.ffprobe(List.of("-v", "error", "-select_streams", String.valueOf(videoIndex),
-                        "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", file.toString())),
+                        "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", MediaTools.fileArg(file))),
                 RunControl.streaming(tools.settings().probeTimeout(), line -> {
                     String[] parts = line.split(",");
                     try {
@@ -198,7 +198,7 @@ public final class Prober {
     private int decodedFrames(Path file, int videoIndex, double at, BooleanSupplier cancelled)
             throws InvalidMediaException, IOException, InterruptedException {
         ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error",
-                        "-ss", String.format(Locale.ROOT, "%.3f", at), "-i", file.toString(),
+                        "-ss", String.format(Locale.ROOT, "%.3f", at), "-i", MediaTools.fileArg(file),
                         "-map", "0:" + videoIndex, "-frames:v", "1", "-f", "framecrc", "-")),
                 RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
         if (!r.succeeded()) {
