@@ -4,6 +4,7 @@ import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The processing profile: the rungs and the segment duration. Its {@link #profileId()} is part of
@@ -46,6 +47,20 @@ public final class Ladder {
 
     public int segmentSeconds() {
         return segmentSeconds;
+    }
+
+    /**
+     * Seconds between forced IDR frames: 2 when the segment duration is even (Apple's authoring spec
+     * asks for a keyframe about every 2 s), else the segment duration itself. Either way every segment
+     * boundary is a multiple of it, so every segment starts with an IDR.
+     */
+    public int keyframeIntervalSeconds() {
+        return segmentSeconds % 2 == 0 ? 2 : segmentSeconds;
+    }
+
+    /** The rung of this ladder named {@code name} for a source of this height, if it is planned for it. */
+    public Optional<Rung> rungFor(String name, int sourceHeight) {
+        return rungsFor(sourceHeight).stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
     /**

@@ -31,6 +31,8 @@ public final class MasterPlaylist {
                     .append(",CODECS=\"").append(v.codecs()).append('"')
                     .append(",RESOLUTION=").append(v.resolution())
                     .append(",FRAME-RATE=").append(String.format(Locale.ROOT, "%.3f", v.frameRate()))
+                    // Without it Safari may assume CEA-608 captions in the video and offer an empty track.
+                    .append(",CLOSED-CAPTIONS=NONE")
                     .append('\n')
                     .append(uriFor.apply(v)).append('\n');
         }

@@ -8,6 +8,15 @@ package io.vidforge.media;
 public record Rung(String name, int height, int videoKbps, int maxrateKbps, int audioKbps,
                    String avcProfile, String avcLevel) {
 
+    /**
+     * The VBV buffer: twice the average rate, about 1.3 s at the peak rate. Together with
+     * {@code maxrate} it bounds how far a segment's bitrate can rise above the average (the peak the
+     * master playlist's BANDWIDTH announces).
+     */
+    public int bufsizeKbps() {
+        return 2 * videoKbps;
+    }
+
     /** Canonical text of every setting that changes the output; feeds the profile id. */
     String canonical() {
         return name + ":" + height + ":" + videoKbps + ":" + maxrateKbps + ":" + audioKbps + ":" + avcProfile + ":"

@@ -1,0 +1,255 @@
+package io.vidforge.media;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.http.Json;
+import io.vidforge.model.SourceInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Finds out what an upload is: ffprobe's JSON turned into a {@link SourceInfo} (sizes as displayed,
+ * after rotation and non-square pixels), then a real decode of the first video frame, and of one near
+ * the end when the stream's own duration is known, so that truncated or corrupt files are refused here
+ * rather than failing every transcode attempt.
+ */
+public final class Prober {
+    /** Demuxers that read a single still image: an upload of a photo is not a video. */
+    private static final List<String> STILL_IMAGE_FORMATS = List.of("image2", "_pipe");
+
+    private final MediaTools tools;
+
+    public Prober(MediaTools tools) {
+        this.tools = tools;
+    }
+
+    public SourceInfo probe(Path file, BooleanSupplier cancelled)
+            throws InvalidMediaException, IOException, InterruptedException {
+        ProcessResult r = tools.run(tools.ffprobe(List.of("-v", "error", "-print_format", "json",
+                        "-show_format", "-show_streams", MediaTools.fileArg(file))),
+                RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
+        if (!r.succeeded()) {
+            throw new InvalidMediaException("not a readable media file: " + orUnknown(r.stderrTail()));
+        }
+        Probe p = parse(r.stdout());
+        if (p.info().durationS() <= 0) {
+            p = p.withDuration(scanDuration(file, p.videoIndex(), cancelled));
+        }
+        if (!(p.info().durationS() > 0)) {
+            throw new InvalidMediaException("the video has no duration (an empty or single-frame stream)");
+        }
+        requireDecodable(file, p, cancelled);
+        return p.info();
+    }
+
+    /** What ffprobe said, plus what only the prober needs: the stream index and its own duration. */
+    record Probe(SourceInfo info, int videoIndex, OptionalDouble videoStreamDuration) {
+        Probe withDuration(double seconds) {
+            SourceInfo s = info;
+            return new Probe(new SourceInfo(seconds, s.width(), s.height(), s.videoCodec(), s.audioCodec(),
+                    s.frameRate(), s.audioChannels(), s.rotation(), s.container()), videoIndex, OptionalDouble.of(seconds));
+        }
+    }
+
+    static Probe parse(String ffprobeJson) throws InvalidMediaException {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(ffprobeJson);
+        } catch (IOException e) {
+            throw new InvalidMediaException("ffprobe gave no readable description of the file");
+        }
+        JsonNode format = root.path("format");
+        String container = format.path("format_name").asText("");
+        if (STILL_IMAGE_FORMATS.stream().anyMatch(container::contains)) {
+            throw new InvalidMediaException("a still image (" + container + "), not a video");
+        }
+        JsonNode video = null;
+        JsonNode audio = null;
+        for (JsonNode s : root.path("streams")) {
+            String type = s.path("codec_type").asText();
+            if ("video".equals(type) && video == null && s.path("disposition").path("attached_pic").asInt(0) == 0
+                    && s.path("disposition").path("timed_thumbnails").asInt(0) == 0) {
+                video = s;
+            } else if ("audio".equals(type) && audio == null && s.hasNonNull("codec_name")
+                    && s.path("channels").asInt(0) > 0) {
+                audio = s;
+            }
+        }
+        if (video == null) {
+            throw new InvalidMediaException("no video stream" + (container.isEmpty() ? "" : " in this " + container
+                    + " file") + (audio != null ? " (audio-only files are not videos)" : ""));
+        }
+        int codedWidth = video.path("width").asInt(0);
+        int codedHeight = video.path("height").asInt(0);
+        if (codedWidth <= 0 || codedHeight <= 0 || !video.hasNonNull("codec_name")) {
+            throw new InvalidMediaException("the video stream has no decodable picture size or codec");
+        }
+        // Non-square pixels (anamorphic DV, some broadcast files): the displayed width is what counts.
+        double sar = ratio(video.path("sample_aspect_ratio").asText(""));
+        int width = sar > 0 && Math.abs(sar - 1) > 1e-3 ? (int) Math.round(codedWidth * sar) : codedWidth;
+        int height = codedHeight;
+        int rotation = rotation(video);
+        if (rotation == 90 || rotation == 270) {
+            int t = width;
+            width = height;
+            height = t;
+        }
+        OptionalDouble streamDuration = seconds(video.path("duration"));
+        if (streamDuration.isEmpty()) {
+            streamDuration = clock(video.path("tags").path("DURATION").asText(""));
+        }
+        double duration = seconds(format.path("duration")).orElse(streamDuration.orElse(0));
+        SourceInfo info = new SourceInfo(duration, width, height,
+                video.path("codec_name").asText(),
+                audio == null ? null : audio.path("codec_name").asText(),
+                frameRate(video),
+                audio == null ? 0 : audio.path("channels").asInt(0),
+                rotation,
+                container);
+        return new Probe(info, video.path("index").asInt(0), streamDuration);
+    }
+
+    /**
+     * Clockwise display rotation in 0..359. ffprobe reports the display matrix's rotation (counter-
+     * clockwise degrees, e.g. -90) in side data; old files carry {@code tags.rotate} instead.
+     */
+    static int rotation(JsonNode video) {
+        for (JsonNode sd : video.path("side_data_list")) {
+            if (sd.has("rotation")) {
+                return normalize(-(int) Math.round(sd.path("rotation").asDouble()));
+            }
+        }
+        String tag = video.path("tags").path("rotate").asText("");
+        if (!tag.isEmpty()) {
+            try {
+                return normalize((int) Math.round(Double.parseDouble(tag)));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The rate the video is meant to play at. Normally avg_frame_rate. A variable-rate source (a phone,
+     * a screen recording) averages below its nominal r_frame_rate; the nominal rate keeps its motion
+     * smooth, so it wins when it is plausible. Broken or still streams report 0/0 or a time base such as
+     * 90000/1 as rates: those fall back to the other field, else 30.
+     */
+    static double frameRate(JsonNode video) {
+        double avg = plausibleRate(video.path("avg_frame_rate").asText(""));
+        double nominal = plausibleRate(video.path("r_frame_rate").asText(""));
+        if (avg > 0 && nominal > avg * 1.05) {
+            return nominal;
+        }
+        if (avg > 0) {
+            return avg;
+        }
+        return nominal > 0 ? nominal : 30;
+    }
+
+    private static double plausibleRate(String ratio) {
+        double fps = ratio(ratio);
+        return fps >= 1 && fps <= 240 ? fps : 0;
+    }
+
+    /**
+     * The end time of the last video packet, for containers that carry no duration (raw streams, some
+     * live recordings). Reads packet headers only, no decoding.
+     */
+    private double scanDuration(Path file, int videoIndex, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        double[] end = {0};
+        ProcessResult r = tools.run(tools.ffprobe(List.of("-v", "error", "-select_streams", String.valueOf(videoIndex),
+                        "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", MediaTools.fileArg(file))),
+                RunControl.streaming(tools.settings().probeTimeout(), line -> {
+                    String[] parts = line.split(",");
+                    try {
+                        double t = Double.parseDouble(parts[0]) + (parts.length > 1 ? Double.parseDouble(parts[1]) : 0);
+                        end[0] = Math.max(end[0], t);
+                    } catch (NumberFormatException e) {
+                        // N/A timestamps: skip the packet
+                    }
+                    return true;
+                }).cancelWhen(cancelled));
+        return r.succeeded() ? end[0] : 0;
+    }
+
+    private void requireDecodable(Path file, Probe p, BooleanSupplier cancelled)
+            throws InvalidMediaException, IOException, InterruptedException {
+        if (decodedFrames(file, p.videoIndex(), 0, cancelled) < 1) {
+            throw new InvalidMediaException("the first video frame does not decode (corrupt or truncated file)");
+        }
+        // A file written with its index first and cut short probes fine; a frame near the end shows it.
+        // Only with the stream's own duration: a format duration may include audio that outlasts the video.
+        if (p.videoStreamDuration().isPresent() && p.videoStreamDuration().getAsDouble() > 2) {
+            double at = p.videoStreamDuration().getAsDouble() * 0.9;
+            if (decodedFrames(file, p.videoIndex(), at, cancelled) < 1) {
+                throw new InvalidMediaException(String.format(Locale.ROOT,
+                        "no video frame decodes at %.1f s of %.1f s (the file is truncated or corrupt)",
+                        at, p.videoStreamDuration().getAsDouble()));
+            }
+        }
+    }
+
+    private int decodedFrames(Path file, int videoIndex, double at, BooleanSupplier cancelled)
+            throws InvalidMediaException, IOException, InterruptedException {
+        ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error",
+                        "-ss", String.format(Locale.ROOT, "%.3f", at), "-i", MediaTools.fileArg(file),
+                        "-map", "0:" + videoIndex, "-frames:v", "1", "-f", "framecrc", "-")),
+                RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
+        if (!r.succeeded()) {
+            throw new InvalidMediaException("the video does not decode: " + orUnknown(r.stderrTail()));
+        }
+        return (int) r.stdout().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
+    }
+
+    private static int normalize(int degrees) {
+        return ((degrees % 360) + 360) % 360;
+    }
+
+    /** "30000/1001" or "16:9" as a number; 0 when absent or degenerate. */
+    static double ratio(String s) {
+        String[] parts = s.split("[/:]");
+        if (parts.length != 2) {
+            return 0;
+        }
+        try {
+            double num = Double.parseDouble(parts[0]);
+            double den = Double.parseDouble(parts[1]);
+            return den > 0 && num > 0 ? num / den : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static OptionalDouble seconds(JsonNode n) {
+        try {
+            double d = Double.parseDouble(n.asText(""));
+            return Double.isFinite(d) && d > 0 ? OptionalDouble.of(d) : OptionalDouble.empty();
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
+        }
+    }
+
+    /** Matroska's "00:01:02.345000000" stream duration tag. */
+    private static OptionalDouble clock(String s) {
+        String[] p = s.split(":");
+        if (p.length != 3) {
+            return OptionalDouble.empty();
+        }
+        try {
+            double d = Integer.parseInt(p[0]) * 3600 + Integer.parseInt(p[1]) * 60 + Double.parseDouble(p[2]);
+            return d > 0 ? OptionalDouble.of(d) : OptionalDouble.empty();
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
+        }
+    }
+
+    private static String orUnknown(String stderrTail) {
+        return stderrTail.isBlank() ? "no details from ffprobe" : stderrTail;
+    }
+}

@@ -1,0 +1,50 @@
+package io.vidforge.media;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A directory for one task attempt's files, deleted with everything in it on close, whatever happened.
+ * Disk use of a worker is thereby bounded by the attempts it runs at once, each holding at most the
+ * source plus one rung's output.
+ */
+public final class ScratchDir implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ScratchDir.class.getName());
+
+    private final Path dir;
+
+    private ScratchDir(Path dir) {
+        this.dir = dir;
+    }
+
+    /** A new, empty directory inside {@code parent} (created if missing). */
+    public static ScratchDir in(Path parent, String purpose) throws IOException {
+        Files.createDirectories(parent);
+        return new ScratchDir(Files.createTempDirectory(parent, purpose + "-"));
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    public Path resolve(String name) {
+        return dir.resolve(name);
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (Files.exists(dir)) {
+                MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
+            }
+        } catch (IOException e) {
+            // Not fatal for the task; the worker removes its work directory after the attempt anyway.
+            LOG.log(Level.WARNING, "could not delete " + dir, e);
+        }
+    }
+}

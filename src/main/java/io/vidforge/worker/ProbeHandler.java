@@ -1,0 +1,83 @@
+package io.vidforge.worker;
+
+import io.vidforge.config.Settings;
+import io.vidforge.http.Json;
+import io.vidforge.media.InvalidMediaException;
+import io.vidforge.media.MediaTools;
+import io.vidforge.media.PosterExtractor;
+import io.vidforge.media.Prober;
+import io.vidforge.media.ScratchDir;
+import io.vidforge.model.SourceInfo;
+import io.vidforge.model.Video;
+import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.ProbeResult;
+import io.vidforge.tasks.TaskKind;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+
+/**
+ * PROBE: what the upload is, and its poster. Downloads the raw object once into the attempt's work
+ * directory, probes it (refusing anything that is not a decodable video with INVALID_MEDIA), writes
+ * {@code poster.jpg} under the attempt's prefix and returns a {@link ProbeResult}.
+ */
+public final class ProbeHandler implements TaskHandler {
+    public static final String POSTER = "poster.jpg";
+
+    private final ObjectStore store;
+    private final Prober prober;
+    private final PosterExtractor posters;
+
+    public ProbeHandler(ObjectStore store, Settings settings) {
+        this(store, MediaTools.from(settings));
+    }
+
+    public ProbeHandler(ObjectStore store, MediaTools tools) {
+        this.store = store;
+        this.prober = new Prober(tools);
+        this.posters = new PosterExtractor(tools);
+    }
+
+    @Override
+    public TaskKind kind() {
+        return TaskKind.PROBE;
+    }
+
+    @Override
+    public String handle(TaskContext ctx) throws Exception {
+        try (ScratchDir scratch = ScratchDir.in(ctx.workDir(), "probe")) {
+            Path source = scratch.resolve(sourceFileName(ctx.video()));
+            store.download(ctx.video().rawKey(), source);
+            stopIfCancelled(ctx);
+            ctx.progress(0.4);
+            SourceInfo info = prober.probe(source, ctx::cancelled);
+            ctx.progress(0.7);
+            Path jpeg = posters.extract(source, info, scratch.resolve(POSTER), ctx::cancelled);
+            stopIfCancelled(ctx);
+            String posterKey = ctx.outputPrefix() + POSTER;
+            store.putFile(posterKey, jpeg, "image/jpeg");
+            ctx.progress(1.0);
+            return Json.write(new ProbeResult(info, posterKey));
+        } catch (InvalidMediaException e) {
+            throw new PermanentTaskException(InvalidMediaException.CODE, e.getMessage());
+        }
+    }
+
+    /**
+     * The upload's own extension, when it has a plain one: ffmpeg detects formats by content, but a few
+     * headerless ones (raw .h264, .ts) are recognised faster and more surely by their extension.
+     */
+    static String sourceFileName(Video video) {
+        String name = video.originalFilename() == null ? "" : video.originalFilename();
+        int dot = name.lastIndexOf('.');
+        String ext = dot >= 0 ? name.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+        return ext.matches("[a-z0-9]{1,5}") ? "source." + ext : "source";
+    }
+
+    static void stopIfCancelled(TaskContext ctx) {
+        if (ctx.cancelled()) {
+            throw new CancellationException("task " + ctx.task().taskId() + " attempt " + ctx.task().attempt()
+                    + " was cancelled (lease lost)");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.vidforge.worker;
+
+import io.vidforge.config.Settings;
+import io.vidforge.http.Json;
+import io.vidforge.media.EncodeArguments;
+import io.vidforge.media.Ladder;
+import io.vidforge.media.MasterPlaylist;
+import io.vidforge.media.RelativeKey;
+import io.vidforge.media.VariantPlaylist;
+import io.vidforge.model.Variant;
+import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.ProbeResult;
+import io.vidforge.tasks.PublishResult;
+import io.vidforge.tasks.Task;
+import io.vidforge.tasks.TaskKind;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * PUBLISH (fan-in): takes exactly the variants the completed TRANSCODE tasks report, each at the
+ * attempt-scoped prefix its completing attempt wrote, checks that every playlist and every object it
+ * names is in S3, and writes the master playlist under this attempt's prefix. It changes no database
+ * state: the worker's fenced completion of this task is what publishes the returned {@link PublishResult}.
+ */
+public final class PublishHandler implements TaskHandler {
+    private static final Logger LOG = Logger.getLogger(PublishHandler.class.getName());
+    public static final String MASTER = "master.m3u8";
+
+    private final ObjectStore store;
+    private final Ladder ladder;
+
+    public PublishHandler(ObjectStore store, Settings settings) {
+        this(store, Ladder.standard(settings.segmentSeconds()));
+    }
+
+    public PublishHandler(ObjectStore store, Ladder ladder) {
+        this.store = store;
+        this.ladder = ladder;
+    }
+
+    @Override
+    public TaskKind kind() {
+        return TaskKind.PUBLISH;
+    }
+
+    @Override
+    public String handle(TaskContext ctx) throws Exception {
+        ProbeResult probe = null;
+        Map<String, Variant> byName = new HashMap<>();
+        for (Task t : ctx.completedSiblings()) {
+            if (t.resultJson() == null || t.resultJson().isBlank()) {
+                continue;
+            }
+            if (t.kind() == TaskKind.PROBE) {
+                probe = Json.read(t.resultJson(), ProbeResult.class);
+            } else if (t.kind() == TaskKind.TRANSCODE) {
+                Variant v = Json.read(t.resultJson(), Variant.class);
+                if (byName.putIfAbsent(v.name(), v) != null) {
+                    throw new IllegalStateException("two completed TRANSCODE tasks for variant " + v.name());
+                }
+            }
+        }
+        if (probe == null) {
+            throw new IllegalStateException("no completed PROBE result for video " + ctx.video().videoId());
+        }
+        if (byName.isEmpty()) {
+            throw new IllegalStateException("no completed TRANSCODE results for video " + ctx.video().videoId());
+        }
+        warnAboutUnplannedLadder(probe, byName);
+
+        String generationRoot = generationRoot(ctx.outputPrefix());
+        List<Variant> variants = new ArrayList<>(byName.values());
+        variants.sort(Comparator.comparingLong(Variant::bandwidth).reversed());
+        for (Variant v : variants) {
+            ProbeHandler.stopIfCancelled(ctx);
+            verifyStored(v, generationRoot);
+        }
+        String posterKey = probe.posterKey() != null && store.exists(probe.posterKey()) ? probe.posterKey() : null;
+        if (posterKey == null) {
+            LOG.warning(() -> "video " + ctx.video().videoId() + " is published without a poster");
+        }
+
+        String masterKey = ctx.outputPrefix() + MASTER;
+        String master = MasterPlaylist.render(variants,
+                v -> RelativeKey.between(ctx.outputPrefix(), v.prefix() + EncodeArguments.PLAYLIST));
+        ProbeHandler.stopIfCancelled(ctx);
+        store.putBytes(masterKey, master.getBytes(StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
+        ctx.progress(1.0);
+        return Json.write(new PublishResult(variants, masterKey, posterKey));
+    }
+
+    /**
+     * The variant's playlist exists, names only objects under its own prefix (no segment of another
+     * attempt can be mixed in), and every one of them is stored and non-empty.
+     */
+    private void verifyStored(Variant v, String generationRoot) {
+        if (v.prefix() == null || !v.prefix().startsWith(generationRoot) || !v.prefix().endsWith("/")) {
+            throw new IllegalStateException("variant " + v.name() + " has prefix " + v.prefix()
+                    + ", outside this video generation's " + generationRoot);
+        }
+        String playlistKey = v.prefix() + EncodeArguments.PLAYLIST;
+        if (store.size(playlistKey).isEmpty()) {
+            throw new IllegalStateException("OUTPUT_MISSING: " + playlistKey + " of variant " + v.name() + " is not stored");
+        }
+        VariantPlaylist playlist = VariantPlaylist.parse(new String(store.getBytes(playlistKey), StandardCharsets.UTF_8));
+        if (playlist.segments().size() != v.segmentCount()) {
+            throw new IllegalStateException("variant " + v.name() + " reported " + v.segmentCount()
+                    + " segments but " + playlistKey + " lists " + playlist.segments().size());
+        }
+        List<String> names = new ArrayList<>();
+        names.add(playlist.mapUri());
+        playlist.segments().forEach(s -> names.add(s.uri()));
+        for (String name : names) {
+            if (name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+                throw new IllegalStateException(playlistKey + " names " + name + ", outside its own prefix");
+            }
+            if (store.size(v.prefix() + name).filter(n -> n > 0).isEmpty()) {
+                throw new IllegalStateException("OUTPUT_MISSING: " + v.prefix() + name + " of variant " + v.name()
+                        + " is missing or empty");
+            }
+        }
+    }
+
+    private void warnAboutUnplannedLadder(ProbeResult probe, Map<String, Variant> byName) {
+        if (probe.source() == null) {
+            return;
+        }
+        List<String> planned = ladder.rungsFor(probe.source().height()).stream().map(r -> r.name()).toList();
+        if (!byName.keySet().containsAll(planned) || !planned.containsAll(byName.keySet())) {
+            LOG.warning(() -> "publishing variants " + byName.keySet() + " where the ladder plans " + planned);
+        }
+    }
+
+    /** {@code videos/{id}/g{gen}/} of an attempt prefix {@code videos/{id}/g{gen}/{kind}/a{n}-v{m}/}. */
+    static String generationRoot(String outputPrefix) {
+        String[] parts = outputPrefix.split("/");
+        if (parts.length < 3) {
+            throw new IllegalArgumentException("unexpected output prefix " + outputPrefix);
+        }
+        return parts[0] + "/" + parts[1] + "/" + parts[2] + "/";
+    }
+}

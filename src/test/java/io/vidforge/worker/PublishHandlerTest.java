@@ -1,0 +1,184 @@
+package io.vidforge.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vidforge.config.Settings;
+import io.vidforge.http.Json;
+import io.vidforge.media.HlsAuthoringRules;
+import io.vidforge.media.VariantPlaylist;
+import io.vidforge.model.SourceInfo;
+import io.vidforge.model.Variant;
+import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.ProbeResult;
+import io.vidforge.tasks.PublishResult;
+import io.vidforge.tasks.Task;
+import io.vidforge.tasks.TaskKind;
+import io.vidforge.testing.MediaClips;
+import io.vidforge.testing.MediaClips.Clip;
+import io.vidforge.testing.MediaS3;
+import io.vidforge.testing.MediaTaskContext;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PUBLISH against a real S3 after retried transcodes: the master names exactly the attempt prefixes the
+ * completed tasks report, and never a playlist with a missing segment or segments of two attempts.
+ */
+class PublishHandlerTest {
+    static final Settings SETTINGS = Settings.of(Map.of("SEGMENT_SECONDS", "2"));
+    static final String VIDEO = "retried";
+
+    @TempDir
+    static Path dir;
+    static MediaS3 s3;
+    static ObjectStore store;
+    static Task probe;
+    static Task hd;
+    static Task lowFirstAttempt;
+    static Task lowSecondAttempt;
+    static SourceInfo source;
+
+    @BeforeAll
+    static void transcodeWithARetriedRung() throws Exception {
+        s3 = MediaS3.start(dir.resolve("s3"));
+        store = s3.store();
+        MediaClips clips = new MediaClips(Files.createDirectories(dir.resolve("clips")));
+        Path clip = clips.make(Clip.of("clip", 640, 360, 3, 2));
+        store.putFile("raw/" + VIDEO, clip, "video/mp4");
+
+        MediaTaskContext p = context(MediaTaskContext.task(1, VIDEO, TaskKind.PROBE, "", 1, 1), null);
+        probe = MediaTaskContext.done(p.task(), new ProbeHandler(store, SETTINGS).handle(p));
+        source = Json.read(probe.resultJson(), ProbeResult.class).source();
+
+        TranscodeHandler transcoder = new TranscodeHandler(store, SETTINGS);
+        hd = run(transcoder, MediaTaskContext.task(2, VIDEO, TaskKind.TRANSCODE, "360p", 1, 2));
+        // The 240p task ran twice: attempt 1 lost its lease after finishing (a zombie), attempt 2 was retried.
+        lowFirstAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 1, 3));
+        lowSecondAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 2, 5));
+    }
+
+    @AfterAll
+    static void stop() {
+        s3.close();
+    }
+
+    static MediaTaskContext context(Task t, SourceInfo src) throws Exception {
+        return MediaTaskContext.of(t, MediaTaskContext.video(VIDEO, "raw/" + VIDEO, "clip.mp4", src),
+                Files.createDirectories(dir.resolve("work-" + t.kind() + t.variant() + "-a" + t.attempt() + "-v" + t.version())));
+    }
+
+    static Task run(TaskHandler h, Task t) throws Exception {
+        return MediaTaskContext.done(t, h.handle(context(t, source)));
+    }
+
+    static MediaTaskContext publish(long version, Task... siblings) throws Exception {
+        return context(MediaTaskContext.task(9, VIDEO, TaskKind.PUBLISH, "", 1, version), source)
+                .withSiblings(List.of(siblings));
+    }
+
+    static String prefixOf(Task transcode) {
+        return Json.read(transcode.resultJson(), Variant.class).prefix();
+    }
+
+    @Test
+    void the_master_names_exactly_the_attempt_prefixes_the_completed_tasks_report() throws Exception {
+        assertTrue(!prefixOf(lowFirstAttempt).equals(prefixOf(lowSecondAttempt)), "two attempts, two prefixes");
+        for (Task low : List.of(lowSecondAttempt, lowFirstAttempt)) {
+            MediaTaskContext ctx = publish(10 + low.version(), probe, hd, low);
+            PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
+
+            assertEquals(ctx.outputPrefix() + "master.m3u8", result.masterKey());
+            assertEquals(Json.read(probe.resultJson(), ProbeResult.class).posterKey(), result.posterKey());
+            String master = new String(store.getBytes(result.masterKey()), StandardCharsets.UTF_8);
+            List<String> named = new ArrayList<>();
+            for (HlsAuthoringRules.StreamInf s : HlsAuthoringRules.parseMaster(master)) {
+                named.add(URI.create(result.masterKey()).resolve(s.uri()).toString());
+            }
+            assertEquals(List.of(prefixOf(hd) + "index.m3u8", prefixOf(low) + "index.m3u8"), named);
+            assertEquals(List.of(prefixOf(hd), prefixOf(low)), result.variants().stream().map(Variant::prefix).toList());
+        }
+    }
+
+    @Test
+    void every_published_playlist_names_only_stored_segments_of_its_own_attempt_and_plays() throws Exception {
+        MediaTaskContext ctx = publish(20, probe, hd, lowSecondAttempt);
+        PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
+        Path local = Files.createDirectories(dir.resolve("mirror"));
+        s3.downloadTree("videos/" + VIDEO + "/", local);
+
+        Path master = local.resolve(result.masterKey());
+        HlsAuthoringRules.assertSatisfied(Files.readString(master), uri -> read(master.getParent().resolve(uri)), true,
+                source.height());
+        for (Variant v : result.variants()) {
+            Path variantDir = local.resolve(v.prefix());
+            VariantPlaylist playlist = VariantPlaylist.parse(Files.readString(variantDir.resolve("index.m3u8")));
+            List<String> names = new ArrayList<>(List.of(playlist.mapUri()));
+            playlist.segments().forEach(s -> names.add(s.uri()));
+            for (String name : names) {
+                assertTrue(Files.size(variantDir.resolve(name)) > 0, v.prefix() + name + " is stored");
+                assertTrue(!name.contains("/"), "names an object of its own prefix only: " + name);
+            }
+        }
+        MediaClips clips = new MediaClips(dir);
+        var r = clips.tools().run(clips.tools().ffmpeg(List.of("-v", "error", "-i", master.toString(), "-map", "0",
+                "-f", "null", "-")), io.vidforge.media.RunControl.capturing(java.time.Duration.ofSeconds(120)));
+        assertEquals(0, r.exitCode(), r.stderrTail());
+        assertEquals("", r.stderrTail());
+    }
+
+    @Test
+    void publish_refuses_a_variant_whose_segments_are_missing_and_writes_no_master() throws Exception {
+        // A zombie attempt got as far as its playlist, but its segments never arrived (copied from a real one).
+        Variant good = Json.read(lowSecondAttempt.resultJson(), Variant.class);
+        String zombie = "videos/" + VIDEO + "/g1/transcode-240p/a3-v7/";
+        store.copy(good.prefix() + "index.m3u8", zombie + "index.m3u8");
+        store.copy(good.prefix() + "init.mp4", zombie + "init.mp4");
+        store.copy(good.prefix() + "seg_00000.m4s", zombie + "seg_00000.m4s");
+        Task partial = MediaTaskContext.done(MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 3, 7),
+                Json.write(new Variant(good.name(), good.width(), good.height(), good.bandwidth(), good.averageBandwidth(),
+                        good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(), zombie)));
+
+        MediaTaskContext ctx = publish(30, probe, hd, partial);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        assertTrue(e.getMessage().contains("seg_00001.m4s"), e.getMessage());
+        assertTrue(store.list(ctx.outputPrefix()).isEmpty(), "no master for an incomplete ladder");
+    }
+
+    @Test
+    void publish_refuses_a_variant_stored_outside_this_video_generation() throws Exception {
+        Variant good = Json.read(hd.resultJson(), Variant.class);
+        Task foreign = MediaTaskContext.done(MediaTaskContext.task(2, VIDEO, TaskKind.TRANSCODE, "360p", 1, 2),
+                Json.write(new Variant(good.name(), good.width(), good.height(), good.bandwidth(), good.averageBandwidth(),
+                        good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(),
+                        good.prefix().replace("/g1/", "/g0/"))));
+        MediaTaskContext ctx = publish(40, probe, foreign, lowSecondAttempt);
+        assertThrows(IllegalStateException.class, () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        assertTrue(store.list(ctx.outputPrefix()).isEmpty());
+    }
+
+    @Test
+    void publish_without_a_completed_probe_fails_instead_of_guessing() throws Exception {
+        MediaTaskContext ctx = publish(50, hd, lowSecondAttempt);
+        assertThrows(IllegalStateException.class, () -> new PublishHandler(store, SETTINGS).handle(ctx));
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+}
