@@ -63,6 +63,13 @@ ensure_maven() {
   apt_install maven || die "Maven is required to build (apt-get install maven)."
 }
 
+# The bundled ffmpeg (org.bytedeco) links against libpulse; Debian's package provides it.
+ensure_media_libs() {
+  if ldconfig -p 2>/dev/null | grep -q 'libpulse.so.0'; then return 0; fi
+  say "installing libpulse0 (needed by the bundled ffmpeg)"
+  apt_install libpulse0 || die "the bundled ffmpeg needs libpulse.so.0 (apt-get install libpulse0)"
+}
+
 pg_ready() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 
 ensure_postgres() {
@@ -91,6 +98,7 @@ ensure_postgres() {
 build() {
   ensure_java
   ensure_maven
+  ensure_media_libs
   if [ -f "$JAR" ] && [ -z "$(find src pom.xml player -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
     return 0
   fi
@@ -422,6 +430,7 @@ cmd_start() {
 cmd_test() {
   ensure_java
   ensure_maven
+  ensure_media_libs
   ensure_postgres
   say "JDK: $JAVA_HOME ($(java_major "$JAVA_HOME/bin/java")); PostgreSQL: 127.0.0.1:5432 up"
   # Drop schemas left by earlier runs (each test makes its own schema in database 'test').

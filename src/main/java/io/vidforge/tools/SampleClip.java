@@ -3,7 +3,7 @@ package io.vidforge.tools;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacpp.Loader;
+import io.vidforge.media.FfmpegBinaries;
 
 /**
  * Writes a sample clip for the demo with the bundled ffmpeg: a moving test pattern with a clock and a
@@ -20,13 +20,15 @@ public final class SampleClip {
         }
         Path out = Path.of(args[0]).toAbsolutePath();
         int seconds = Integer.parseInt(args[1]);
-        String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
-        List<String> cmd = List.of(ffmpeg, "-v", "error", "-y",
+        FfmpegBinaries bin = FfmpegBinaries.get();
+        List<String> cmd = List.of(bin.ffmpeg().toString(), "-v", "error", "-y",
                 "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=" + seconds,
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=" + seconds,
                 "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-b:v", "3M",
                 "-c:a", "aac", "-b:a", "128k", "-shortest", "-movflags", "+faststart", out.toString());
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        pb.environment().putAll(bin.environment());
+        Process p = pb.start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IllegalStateException("ffmpeg did not finish generating the sample");
