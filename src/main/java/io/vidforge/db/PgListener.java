@@ -122,6 +122,9 @@ public final class PgListener implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
+        if (thread.getState() == Thread.State.NEW) {
+            return; // never started (loops are off in manually driven tests)
+        }
         try {
             thread.join(Duration.ofMillis(WAIT_MILLIS * 4L));
         } catch (InterruptedException e) {

@@ -60,6 +60,9 @@ public final class PollingLoop implements AutoCloseable {
     public void close() {
         running = false;
         wakeups.release();
+        if (thread.getState() == Thread.State.NEW) {
+            return; // never started (loops are off in manually driven tests)
+        }
         try {
             thread.join(Duration.ofSeconds(30));
         } catch (InterruptedException e) {
