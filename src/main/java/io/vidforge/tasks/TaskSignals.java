@@ -32,6 +32,11 @@ public final class TaskSignals implements AutoCloseable {
         Channel(String pgName) {
             this.pgName = pgName;
         }
+
+        /** The PostgreSQL channel name, for {@code NOTIFY} from code outside this package. */
+        public String pgName() {
+            return pgName;
+        }
     }
 
     private static final Map<Database, TaskSignals> PER_NODE = new IdentityHashMap<>();
