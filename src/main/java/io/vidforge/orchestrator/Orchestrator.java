@@ -16,6 +16,7 @@ import io.vidforge.tasks.TaskStore;
  */
 public final class Orchestrator implements AutoCloseable {
     private final LeaderElector elector;
+    private final JobStarter starter;
     private final Planner planner;
     private final StuckTaskDetector detector;
 
@@ -24,6 +25,7 @@ public final class Orchestrator implements AutoCloseable {
         TaskOutcomes outcomes = new TaskOutcomes(store, Backoff.of(settings), events, platform.clock());
         this.elector = new LeaderElector(new LeaderLease(store.sql(), LeaderLease.ORCHESTRATOR), platform.nodeId(),
                 settings.leaderLease(), events, platform.clock());
+        this.starter = new JobStarter(store, events, platform.clock());
         this.planner = new Planner(store, outcomes, platform.ladder(), settings.maxAttempts(), events, platform.clock());
         this.detector = new StuckTaskDetector(store.tasks(), outcomes, settings.stall(), events, platform.clock());
     }
@@ -33,7 +35,7 @@ public final class Orchestrator implements AutoCloseable {
         if (!elector.lead()) {
             return false;
         }
-        int changed = planner.startPending();
+        int changed = starter.startPending();
         changed += planner.advancePlanned();
         changed += detector.run();
         return changed > 0;

@@ -4,8 +4,6 @@ import io.vidforge.events.Events;
 import io.vidforge.http.Json;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.Rung;
-import io.vidforge.model.Video;
-import io.vidforge.model.VideoStatus;
 import io.vidforge.tasks.JobRepository.Job;
 import io.vidforge.tasks.JobState;
 import io.vidforge.tasks.ProbeResult;
@@ -25,11 +23,11 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * Turns jobs into plans, one step per pass and idempotently: every step re-reads the database and
- * inserts what is missing, so a crash between steps or a second leader only repeats steps that change
- * nothing. A plan is PROBE, then (from the probed height) one TRANSCODE per rung and a WAITING PUBLISH,
- * which becomes READY when every TRANSCODE is DONE. PUBLISH is inserted last: its presence means the
- * fan-out is complete.
+ * Grows the plans of PLANNED jobs, one step per pass and idempotently: every step re-reads the database
+ * and inserts what is missing, each row in its own transaction with the unique key as referee, so a
+ * crash between steps or a second leader only repeats steps that change nothing. A plan is PROBE, then
+ * (from the probed height) one TRANSCODE per rung and a WAITING PUBLISH, which becomes READY when every
+ * TRANSCODE is DONE. PUBLISH is inserted last: its presence means the fan-out is complete.
  */
 final class Planner {
     private static final Logger LOG = Logger.getLogger(Planner.class.getName());
@@ -49,50 +47,6 @@ final class Planner {
         this.maxAttempts = maxAttempts;
         this.events = events;
         this.clock = clock;
-    }
-
-    /** PENDING jobs: the video goes uploaded → processing and the job PENDING → PLANNED, together. */
-    int startPending() {
-        int started = 0;
-        for (Job job : store.jobs().inState(JobState.PENDING, BATCH)) {
-            try {
-                started += start(job) ? 1 : 0;
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not start job " + job, e);
-            }
-        }
-        return started;
-    }
-
-    private boolean start(Job job) {
-        Optional<Video> v = store.videos().find(job.videoId());
-        // Only the video's current generation is processed; requeue() refuses uploaded/processing videos,
-        // so a video never has two live jobs.
-        boolean current = v.isPresent() && v.get().generation() == job.generation()
-                && (v.get().status() == VideoStatus.UPLOADED || v.get().status() == VideoStatus.PROCESSING);
-        long now = clock.millis();
-        boolean[] moved = {false};
-        boolean started = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
-            if (!current) {
-                store.jobs().fail(c, job.videoId(), job.generation(), now);
-                return false;
-            }
-            // Job row first: every multi-row transaction of a generation locks it first (no deadlocks).
-            if (!store.jobs().transition(c, job.videoId(), job.generation(), JobState.PENDING, JobState.PLANNED, now)) {
-                return false;
-            }
-            moved[0] = store.videos().transition(c, job.videoId(), job.generation(), VideoStatus.UPLOADED,
-                    VideoStatus.PROCESSING, "planned");
-            return true;
-        });
-        if (!current) {
-            LOG.info("job " + job + " is not the video's current generation; marked FAILED");
-        }
-        if (moved[0]) {
-            events.event("STATE_CHANGE").with("video_id", job.videoId()).with("generation", job.generation())
-                    .with("from", VideoStatus.UPLOADED.id()).with("to", VideoStatus.PROCESSING.id()).emit();
-        }
-        return started;
     }
 
     /** PLANNED jobs: adds the next tasks of each plan whose prerequisites are DONE. */

@@ -9,6 +9,7 @@ import io.vidforge.model.Video;
 import io.vidforge.tasks.Fence;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskEvents;
+import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskOutcomes;
 import io.vidforge.tasks.TaskState;
 import io.vidforge.tasks.TaskStore;
@@ -29,19 +30,20 @@ import java.util.logging.Logger;
 final class AttemptRunner {
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class.getName());
 
-    private final Map<io.vidforge.tasks.TaskKind, TaskHandler> handlers;
+    private final Map<TaskKind, TaskHandler> handlers;
     private final TaskStore store;
     private final TaskOutcomes outcomes;
     private final Events events;
     private final Path workRoot;
 
-    AttemptRunner(Map<io.vidforge.tasks.TaskKind, TaskHandler> handlers, TaskStore store, TaskOutcomes outcomes,
+    AttemptRunner(Map<TaskKind, TaskHandler> handlers, TaskStore store, TaskOutcomes outcomes,
                   Events events, Path workRoot) {
         this.handlers = handlers;
         this.store = store;
         this.outcomes = outcomes;
         this.events = events;
         this.workRoot = workRoot;
+        removeLeftovers(workRoot);
     }
 
     void run(TaskRun run) {
@@ -95,6 +97,17 @@ final class AttemptRunner {
     private static String describe(Throwable e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** Work directories of a previous process with this node id are garbage once it has restarted. */
+    private static void removeLeftovers(Path workRoot) {
+        try {
+            if (Files.isDirectory(workRoot)) {
+                MoreFiles.deleteDirectoryContents(workRoot, RecursiveDeleteOption.ALLOW_INSECURE);
+            }
+        } catch (IOException e) {
+            LOG.warning("could not clean " + workRoot + ": " + e.getMessage());
+        }
     }
 
     private static void delete(Path dir) {

@@ -1,7 +1,5 @@
 package io.vidforge.worker;
 
-import com.google.common.io.MoreFiles;
-import com.google.common.io.RecursiveDeleteOption;
 import io.vidforge.Platform;
 import io.vidforge.config.Role;
 import io.vidforge.events.Events;
@@ -13,9 +11,6 @@ import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskOutcomes;
 import io.vidforge.tasks.TaskSettings;
 import io.vidforge.tasks.TaskStore;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -61,10 +56,9 @@ public final class Worker implements AutoCloseable {
         this.store = store;
         this.events = platform.events(Role.WORKER);
         this.clock = platform.clock();
-        Path workRoot = platform.settings().dataDir().resolve("work").resolve(nodeId);
-        removeLeftovers(workRoot);
         this.runner = new AttemptRunner(this.handlers, store,
-                new TaskOutcomes(store, Backoff.of(settings), events, clock), events, workRoot);
+                new TaskOutcomes(store, Backoff.of(settings), events, clock), events,
+                platform.settings().dataDir().resolve("work").resolve(nodeId));
         this.heartbeats = new Heartbeats(store.tasks(), settings.lease(), events, clock);
         this.onSlotFreed = onSlotFreed;
         this.slots = new Semaphore(settings.concurrency());
@@ -141,17 +135,6 @@ public final class Worker implements AutoCloseable {
             running.values().forEach(TaskRun::abandon);
             executor.shutdownNow();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Work directories of a previous process with this node id are garbage once it has restarted. */
-    private static void removeLeftovers(Path workRoot) {
-        try {
-            if (Files.isDirectory(workRoot)) {
-                MoreFiles.deleteDirectoryContents(workRoot, RecursiveDeleteOption.ALLOW_INSECURE);
-            }
-        } catch (IOException e) {
-            LOG.warning("could not clean " + workRoot + ": " + e.getMessage());
         }
     }
 }
