@@ -125,7 +125,7 @@ class LeaderFailoverTest {
             ids.add(TestVideos.insert(p));
         }
         // Two planners that both believe they lead (a paused leader and its successor), on separate pools.
-        List<Planner> planners = new ArrayList<>();
+        List<SplitBrain> planners = new ArrayList<>();
         List<TaskSignals> signals = new ArrayList<>();
         List<Platform> platforms = List.of(p, Platform.open(io.vidforge.config.Settings.of(cluster.env)
                 .with(Map.of("DB_POOL_SIZE", "4")), "orch-b2", cluster.clock));
@@ -134,11 +134,12 @@ class LeaderFailoverTest {
             TaskSignals s = keep(TaskSignals.acquire(pl));
             TaskStore store = TaskStore.of(pl, s);
             TaskSettings settings = TaskSettings.from(pl.settings());
-            planners.add(new Planner(store, new TaskOutcomes(store, Backoff.of(settings), pl.events(Role.ORCHESTRATOR),
-                    cluster.clock), pl.ladder(), 3, pl.events(Role.ORCHESTRATOR), cluster.clock));
+            planners.add(new SplitBrain(new JobStarter(store, pl.events(Role.ORCHESTRATOR), cluster.clock),
+                    new Planner(store, new TaskOutcomes(store, Backoff.of(settings), pl.events(Role.ORCHESTRATOR),
+                            cluster.clock), pl.ladder(), 3, pl.events(Role.ORCHESTRATOR), cluster.clock)));
             signals.add(s);
         }
-        race(planners, pl -> pl.startPending() + pl.advancePlanned());
+        race(planners, pl -> pl.starter().startPending() + pl.planner().advancePlanned());
         for (String id : ids) {
             assertEquals(1, rows(p, id), "one PROBE");
         }
@@ -152,7 +153,7 @@ class LeaderFailoverTest {
                     Duration.ofSeconds(30)).orElseThrow();
             assertTrue(outcomes.complete(claimed, probe));
         }
-        race(planners, Planner::advancePlanned);
+        race(planners, pl -> pl.planner().advancePlanned());
         for (String id : ids) {
             assertEquals(1 + 5 + 1, rows(p, id), "PROBE, five rungs for 1080p, PUBLISH: each once");
             assertEquals(JobState.PLANNED, new JobRepository(p.sql()).ofVideo(id).get(0).state());
@@ -160,13 +161,16 @@ class LeaderFailoverTest {
         assertEquals(ids.size() * 7, cluster.events("TASK_CREATED", null).size(), "each task created once");
     }
 
-    private static void race(List<Planner> planners, ToIntFunction<Planner> step) throws Exception {
+    private record SplitBrain(JobStarter starter, Planner planner) {
+    }
+
+    private static void race(List<SplitBrain> planners, ToIntFunction<SplitBrain> step) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(planners.size());
         try {
             for (int round = 0; round < 3; round++) {
                 CyclicBarrier barrier = new CyclicBarrier(planners.size());
                 List<Future<Integer>> results = new ArrayList<>();
-                for (Planner pl : planners) {
+                for (SplitBrain pl : planners) {
                     results.add(pool.submit(() -> {
                         barrier.await(10, TimeUnit.SECONDS);
                         return step.applyAsInt(pl);
