@@ -1,0 +1,52 @@
+package io.vidforge.tasks;
+
+import io.vidforge.db.Sql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * The jobs table: one row per video generation, inserted PENDING by the upload side. Every transaction
+ * that changes more than one row of a generation takes the job row's lock first, so those transactions
+ * queue on one row in one order instead of deadlocking over tasks and videos.
+ */
+public final class JobRepository {
+    public record Job(String videoId, int generation, JobState state) {
+    }
+
+    private final Sql sql;
+
+    public JobRepository(Sql sql) {
+        this.sql = sql;
+    }
+
+    /** Oldest first, so a backlog is worked off in upload order. */
+    public List<Job> inState(JobState state, int limit) {
+        return sql.query("SELECT video_id, generation, state FROM jobs WHERE state = ? ORDER BY created_at, video_id LIMIT ?",
+                rs -> new Job(rs.getString(1), rs.getInt(2), JobState.valueOf(rs.getString(3))), state, limit);
+    }
+
+    public List<Job> ofVideo(String videoId) {
+        return sql.query("SELECT video_id, generation, state FROM jobs WHERE video_id = ? ORDER BY generation",
+                rs -> new Job(rs.getString(1), rs.getInt(2), JobState.valueOf(rs.getString(3))), videoId);
+    }
+
+    /** Locks the job row for the rest of the transaction (see the class comment). */
+    public void lock(Connection c, String videoId, int generation) throws SQLException {
+        Sql.query(c, "SELECT state FROM jobs WHERE video_id = ? AND generation = ? FOR UPDATE", rs -> rs.getString(1),
+                videoId, generation);
+    }
+
+    /** Moves the job from {@code from} to {@code to}; true when this call made the change. */
+    public boolean transition(Connection c, String videoId, int generation, JobState from, JobState to, long now)
+            throws SQLException {
+        return Sql.update(c, "UPDATE jobs SET state = ?, updated_at = ? WHERE video_id = ? AND generation = ? AND state = ?",
+                to, now, videoId, generation, from) == 1;
+    }
+
+    /** Ends a job that is not finished yet (PENDING or PLANNED) as FAILED. */
+    public boolean fail(Connection c, String videoId, int generation, long now) throws SQLException {
+        return Sql.update(c, "UPDATE jobs SET state = 'FAILED', updated_at = ? WHERE video_id = ? AND generation = ?"
+                + " AND state IN ('PENDING', 'PLANNED')", now, videoId, generation) == 1;
+    }
+}

@@ -1,0 +1,53 @@
+package io.vidforge.tasks;
+
+import io.vidforge.db.Sql;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One named lease row in leader_lease. Whoever holds it (or finds it expired) may take it until
+ * {@code now + ttl}; {@code term} grows on every change of owner, so log lines of two leaders that
+ * briefly overlapped (a paused leader waking up) can be told apart. Clocks of the nodes are assumed to
+ * agree to well within the TTL.
+ */
+public final class LeaderLease {
+    public static final String ORCHESTRATOR = "orchestrator";
+
+    public record Holder(String owner, long term, long expiresAt) {
+    }
+
+    private final Sql sql;
+    private final String name;
+
+    public LeaderLease(Sql sql, String name) {
+        this.sql = sql;
+        this.name = name;
+    }
+
+    /** Takes or renews the lease; the term when {@code owner} holds it now, empty when another does. */
+    public OptionalLong acquire(String owner, Instant now, Duration ttl) {
+        long t = now.toEpochMilli();
+        return sql.inTransaction(c -> {
+            int n = Sql.update(c, "UPDATE leader_lease SET term = CASE WHEN owner = ? THEN term ELSE term + 1 END,"
+                    + " owner = ?, expires_at = ? WHERE name = ? AND (owner = ? OR expires_at < ?)",
+                    owner, owner, t + ttl.toMillis(), name, owner, t);
+            if (n != 1) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(Sql.queryOne(c, "SELECT term FROM leader_lease WHERE name = ?", rs -> rs.getLong(1), name)
+                    .orElseThrow());
+        });
+    }
+
+    /** Gives the lease up at once (clean shutdown), so a standby need not wait for it to expire. */
+    public boolean release(String owner) {
+        return sql.update("UPDATE leader_lease SET expires_at = 0 WHERE name = ? AND owner = ?", name, owner) == 1;
+    }
+
+    public Optional<Holder> current() {
+        return sql.queryOne("SELECT owner, term, expires_at FROM leader_lease WHERE name = ?",
+                rs -> new Holder(rs.getString(1), rs.getLong(2), rs.getLong(3)), name);
+    }
+}

@@ -1,0 +1,161 @@
+package io.vidforge.tasks;
+
+import io.vidforge.events.Events;
+import io.vidforge.http.Json;
+import io.vidforge.model.VideoStatus;
+import io.vidforge.tasks.TaskSignals.Channel;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The fenced ends of an attempt: completion, retry and failure. Each is one transaction that first
+ * changes the task row under its {@link Fence} and goes on only if exactly that one row changed; the
+ * video and job follow in the same transaction. So whatever a stale worker (or a second watchdog) does,
+ * a claim ends at most once, and a video is published or failed at most once per generation.
+ * Returns false, changing nothing, when the fence no longer holds; the caller decides what to log.
+ */
+public final class TaskOutcomes {
+    /** The video's error code when retries of a task are exhausted (permanent errors bring their own). */
+    public static final String RETRIES_EXHAUSTED = "TRANSCODE_FAILED";
+
+    private final TaskStore store;
+    private final Backoff backoff;
+    private final Events events;
+    private final Clock clock;
+
+    public TaskOutcomes(TaskStore store, Backoff backoff, Events events, Clock clock) {
+        this.store = store;
+        this.backoff = backoff;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** Commits a handler's result; PROBE records the source, PUBLISH publishes the video (once). */
+    public boolean complete(Task t, String resultJson) {
+        ProbeResult probe = t.kind() == TaskKind.PROBE ? Json.read(resultJson, ProbeResult.class) : null;
+        PublishResult publish = t.kind() == TaskKind.PUBLISH ? Json.read(resultJson, PublishResult.class) : null;
+        if (probe != null && probe.source() == null || publish != null && publish.variants() == null) {
+            throw new IllegalArgumentException(t.kind() + " handler returned an incomplete result: " + resultJson);
+        }
+        long now = clock.millis();
+        boolean[] published = {false};
+        boolean done = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
+            store.jobs().lock(c, t.videoId(), t.generation());
+            if (store.tasks().markDone(c, Fence.holder(t), resultJson, now) != 1) {
+                return false;
+            }
+            if (probe != null) {
+                store.videos().setSource(c, t.videoId(), t.generation(), probe.source());
+            } else if (publish != null) {
+                published[0] = store.videos().publish(c, t.videoId(), t.generation(), publish.variants(),
+                        prefixOf(publish.masterKey()));
+                if (published[0]) {
+                    store.jobs().transition(c, t.videoId(), t.generation(), JobState.PLANNED, JobState.DONE, now);
+                }
+            }
+            return true;
+        });
+        if (done) {
+            TaskEvents.of(events, "TASK_COMPLETED", t).emit();
+        }
+        if (published[0]) {
+            stateChange(t, VideoStatus.PROCESSING, VideoStatus.READY, null);
+        }
+        return done;
+    }
+
+    /** A retryable failure: back to READY after a backoff, or FAILED once the attempts are used up. */
+    public boolean retry(Task t, Fence fence, String reason) {
+        return retry(t, fence, reason, null);
+    }
+
+    /**
+     * As {@link #retry(Task, Fence, String)}; {@code cause} (an event not yet emitted, e.g. LEASE_EXPIRED)
+     * is emitted first when the retry applies, so the log reads cause before effect and never shows a
+     * cause for a retry that a fresher claim prevented.
+     */
+    public boolean retry(Task t, Fence fence, String reason, Events.Event cause) {
+        if (t.attempt() >= t.maxAttempts()) {
+            return fail(t, fence, RETRIES_EXHAUSTED, t.kind() + (t.variant().isEmpty() ? "" : " " + t.variant())
+                    + " failed " + t.attempt() + " times; last error: " + reason, cause);
+        }
+        Duration delay = backoff.delay(t.attempt());
+        long now = clock.millis();
+        int n = store.sql().inTransaction(c -> store.tasks().requeue(c, fence, now + delay.toMillis(), reason, now));
+        if (n == 1) {
+            emit(cause);
+            TaskEvents.of(events, "TASK_RETRY", t).with("reason", reason).with("delay_ms", delay.toMillis())
+                    .with("next_attempt", t.attempt() + 1).emit();
+        }
+        return n == 1;
+    }
+
+    /** Fails the task and with it the generation: the job, the video, and every unfinished sibling task. */
+    public boolean fail(Task t, Fence fence, String code, String message) {
+        return fail(t, fence, code, message, null);
+    }
+
+    private boolean fail(Task t, Fence fence, String code, String message, Events.Event cause) {
+        long now = clock.millis();
+        boolean[] videoFailed = {false};
+        boolean failed = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
+            store.jobs().lock(c, t.videoId(), t.generation());
+            if (store.tasks().markFailed(c, fence, code + ": " + message, now) != 1) {
+                return false;
+            }
+            videoFailed[0] = failGeneration(c, t.videoId(), t.generation(), code, message, "task " + t.taskId(), now);
+            return true;
+        });
+        if (failed) {
+            emit(cause);
+            TaskEvents.of(events, "TASK_FAILED", t).with("code", code).with("reason", message).emit();
+        }
+        if (videoFailed[0]) {
+            stateChange(t, VideoStatus.PROCESSING, VideoStatus.FAILED, code);
+        }
+        return failed;
+    }
+
+    /** Fails a generation that has no running task to blame (for example an unusable probe result). */
+    public boolean failGeneration(String videoId, int generation, String code, String message) {
+        long now = clock.millis();
+        boolean failed = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
+            store.jobs().lock(c, videoId, generation);
+            return failGeneration(c, videoId, generation, code, message, "planner", now);
+        });
+        if (failed) {
+            events.event("STATE_CHANGE").with("video_id", videoId).with("generation", generation)
+                    .with("from", VideoStatus.PROCESSING.id()).with("to", VideoStatus.FAILED.id()).with("code", code).emit();
+        }
+        return failed;
+    }
+
+    private boolean failGeneration(Connection c, String videoId, int generation, String code, String message,
+                                   String cause, long now) throws SQLException {
+        store.tasks().cancelGeneration(c, videoId, generation, "CANCELLED: " + cause + " failed (" + code + ")", now);
+        store.jobs().fail(c, videoId, generation, now);
+        return store.videos().fail(c, videoId, generation, code, message);
+    }
+
+    private static void emit(Events.Event event) {
+        if (event != null) {
+            event.emit();
+        }
+    }
+
+    private void stateChange(Task t, VideoStatus from, VideoStatus to, String code) {
+        events.event("STATE_CHANGE").with("video_id", t.videoId()).with("generation", t.generation())
+                .with("from", from.id()).with("to", to.id()).with("task_id", t.taskId()).with("code", code).emit();
+    }
+
+    /** The folder of the master playlist: what the video's published prefix points at. */
+    static String prefixOf(String masterKey) {
+        if (masterKey == null) {
+            return null;
+        }
+        int slash = masterKey.lastIndexOf('/');
+        return slash < 0 ? "" : masterKey.substring(0, slash + 1);
+    }
+}

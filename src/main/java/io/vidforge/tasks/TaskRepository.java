@@ -1,0 +1,163 @@
+package io.vidforge.tasks;
+
+import io.vidforge.db.Sql;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * All SQL on the tasks table. State changes take a {@link Fence} (version + state, plus the watchdog's
+ * reason) and return the number of rows changed, which callers require to be exactly one; the rest of
+ * a cross-table transition lives in {@link TaskOutcomes}.
+ */
+public final class TaskRepository {
+    private static final String COLUMNS = "task_id, video_id, generation, kind, variant, state, attempt, max_attempts,"
+            + " version, owner, lease_expires_at, next_run_at, progress, progress_at, last_error, result_json";
+    /** How many claim candidates to look at: enough that concurrent claimers rarely all want the same row. */
+    private static final int CANDIDATES = 8;
+
+    private final Sql sql;
+
+    public TaskRepository(Sql sql) {
+        this.sql = sql;
+    }
+
+    /** Inserts one task of a plan; the unique key (video, generation, kind, variant) rejects a second. */
+    public Task insert(Connection c, String videoId, int generation, TaskKind kind, String variant, TaskState state,
+                       int maxAttempts, long now) throws SQLException {
+        long id = Sql.insertReturningKey(c, "INSERT INTO tasks (video_id, generation, kind, variant, state, attempt,"
+                        + " max_attempts, version, next_run_at, progress, created_at, updated_at)"
+                        + " VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, 0, ?, ?)", "task_id",
+                videoId, generation, kind, variant, state, maxAttempts, now, now, now);
+        return new Task(id, videoId, generation, kind, variant, state, 0, maxAttempts, 0, null, 0, now, 0, 0, null, null);
+    }
+
+    /**
+     * Claims the oldest due READY task of the given kinds for {@code owner}. Candidates are read without
+     * locks, then one is locked by primary key with SKIP LOCKED and leased under a version check. H2 2.5
+     * locks every row a {@code FOR UPDATE ... ORDER BY ... LIMIT 1} matches, not just the one returned,
+     * which would make concurrent claimers find nothing; locking by key behaves alike on both databases.
+     */
+    public Optional<Task> claim(String owner, Set<TaskKind> kinds, Instant now, Duration lease) {
+        if (kinds.isEmpty()) {
+            return Optional.empty();
+        }
+        long t = now.toEpochMilli();
+        String in = String.join(", ", Collections.nCopies(kinds.size(), "?"));
+        Object[] args = new Object[kinds.size() + 2];
+        args[0] = t;
+        System.arraycopy(kinds.toArray(), 0, args, 1, kinds.size());
+        args[args.length - 1] = CANDIDATES;
+        List<Long> candidates = sql.query("SELECT task_id FROM tasks WHERE state = 'READY' AND next_run_at <= ?"
+                + " AND kind IN (" + in + ") ORDER BY next_run_at, task_id LIMIT ?", rs -> rs.getLong(1), args);
+        for (long id : candidates) {
+            Optional<Task> claimed = sql.inTransaction(c -> {
+                Optional<Task> row = Sql.queryOne(c, "SELECT " + COLUMNS + " FROM tasks WHERE task_id = ?"
+                        + " AND state = 'READY' AND next_run_at <= ? FOR UPDATE SKIP LOCKED", TaskRepository::map, id, t);
+                if (row.isEmpty()) {
+                    return Optional.<Task>empty(); // taken or being taken by another worker
+                }
+                Task r = row.get();
+                long expires = t + lease.toMillis();
+                int n = Sql.update(c, "UPDATE tasks SET state = 'RUNNING', owner = ?, lease_expires_at = ?, heartbeat_at = ?,"
+                                + " progress = 0, progress_at = ?, version = version + 1, attempt = attempt + 1,"
+                                + " updated_at = ? WHERE task_id = ? AND version = ?",
+                        owner, expires, t, t, t, id, r.version());
+                return n != 1 ? Optional.<Task>empty() : Optional.of(new Task(id, r.videoId(), r.generation(), r.kind(),
+                        r.variant(), TaskState.RUNNING, r.attempt() + 1, r.maxAttempts(), r.version() + 1, owner,
+                        expires, r.nextRunAt(), 0, t, r.lastError(), null));
+            });
+            if (claimed.isPresent()) {
+                return claimed;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Renews the lease and records progress. {@code progress_at} moves only when progress advanced, so
+     * a worker that renews without advancing is visibly stalled. False: the claim is no longer ours.
+     */
+    public boolean heartbeat(Task claim, double progress, boolean advanced, Instant now, Duration lease) {
+        long t = now.toEpochMilli();
+        return sql.update("UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ?, progress = ?,"
+                        + " progress_at = COALESCE(?, progress_at), updated_at = ?" + Fence.holder(claim).where(),
+                Fence.holder(claim).args(t + lease.toMillis(), t, progress, advanced ? t : null, t)) == 1;
+    }
+
+    public int markDone(Connection c, Fence f, String resultJson, long now) throws SQLException {
+        return Sql.update(c, "UPDATE tasks SET state = 'DONE', result_json = ?, progress = 1, progress_at = ?,"
+                + " lease_expires_at = NULL, version = version + 1, updated_at = ?" + f.where(), f.args(resultJson, now, now));
+    }
+
+    public int requeue(Connection c, Fence f, long nextRunAt, String error, long now) throws SQLException {
+        return Sql.update(c, "UPDATE tasks SET state = 'READY', owner = NULL, lease_expires_at = NULL, next_run_at = ?,"
+                + " version = version + 1, last_error = ?, updated_at = ?" + f.where(), f.args(nextRunAt, clip(error), now));
+    }
+
+    public int markFailed(Connection c, Fence f, String error, long now) throws SQLException {
+        return Sql.update(c, "UPDATE tasks SET state = 'FAILED', lease_expires_at = NULL, version = version + 1,"
+                + " last_error = ?, updated_at = ?" + f.where(), f.args(clip(error), now));
+    }
+
+    /**
+     * Ends every unfinished task of a generation that has failed. Guarded by generation rather than one
+     * version: the whole plan is void, and the version bump makes running workers' heartbeats fail.
+     */
+    public int cancelGeneration(Connection c, String videoId, int generation, String reason, long now)
+            throws SQLException {
+        return Sql.update(c, "UPDATE tasks SET state = 'FAILED', lease_expires_at = NULL, version = version + 1,"
+                        + " last_error = ?, updated_at = ? WHERE video_id = ? AND generation = ?"
+                        + " AND state IN ('WAITING', 'READY', 'RUNNING')", clip(reason), now, videoId, generation);
+    }
+
+    /** WAITING → READY once its dependencies are done (the fan-in of PUBLISH). */
+    public int promote(Connection c, Task waiting, long now) throws SQLException {
+        return Sql.update(c, "UPDATE tasks SET state = 'READY', next_run_at = ?, version = version + 1, updated_at = ?"
+                + " WHERE task_id = ? AND version = ? AND state = 'WAITING'", now, now, waiting.taskId(), waiting.version());
+    }
+
+    public Optional<Task> find(long taskId) {
+        return sql.queryOne("SELECT " + COLUMNS + " FROM tasks WHERE task_id = ?", TaskRepository::map, taskId);
+    }
+
+    public List<Task> ofGeneration(String videoId, int generation) {
+        return sql.query("SELECT " + COLUMNS + " FROM tasks WHERE video_id = ? AND generation = ? ORDER BY task_id",
+                TaskRepository::map, videoId, generation);
+    }
+
+    /** The tasks of every PLANNED job in one query, for the planner's pass. */
+    public List<Task> ofPlannedJobs() {
+        return sql.query("SELECT " + COLUMNS.replaceAll("(^|, )", "$1t.") + " FROM tasks t JOIN jobs j"
+                + " ON j.video_id = t.video_id AND j.generation = t.generation WHERE j.state = 'PLANNED'"
+                + " ORDER BY t.task_id", TaskRepository::map);
+    }
+
+    public List<Task> leaseExpired(Instant now, int limit) {
+        return sql.query("SELECT " + COLUMNS + " FROM tasks WHERE state = 'RUNNING' AND lease_expires_at < ?"
+                + " ORDER BY lease_expires_at LIMIT ?", TaskRepository::map, now.toEpochMilli(), limit);
+    }
+
+    public List<Task> stalled(Instant progressBefore, int limit) {
+        return sql.query("SELECT " + COLUMNS + " FROM tasks WHERE state = 'RUNNING' AND progress_at < ?"
+                + " ORDER BY progress_at LIMIT ?", TaskRepository::map, progressBefore.toEpochMilli(), limit);
+    }
+
+    private static String clip(String s) {
+        return s == null || s.length() <= 4000 ? s : s.substring(0, 4000);
+    }
+
+    static Task map(ResultSet rs) throws SQLException {
+        return new Task(rs.getLong("task_id"), rs.getString("video_id"), rs.getInt("generation"),
+                TaskKind.valueOf(rs.getString("kind")), rs.getString("variant"), TaskState.valueOf(rs.getString("state")),
+                rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getLong("version"), rs.getString("owner"),
+                rs.getLong("lease_expires_at"), rs.getLong("next_run_at"), rs.getDouble("progress"),
+                rs.getLong("progress_at"), rs.getString("last_error"), rs.getString("result_json"));
+    }
+}

@@ -1,0 +1,113 @@
+package io.vidforge.testing;
+
+import io.vidforge.http.Json;
+import io.vidforge.model.SourceInfo;
+import io.vidforge.model.Variant;
+import io.vidforge.tasks.ProbeResult;
+import io.vidforge.tasks.PublishResult;
+import io.vidforge.tasks.Task;
+import io.vidforge.tasks.TaskKind;
+import io.vidforge.worker.Handlers;
+import io.vidforge.worker.TaskContext;
+import io.vidforge.worker.TaskHandler;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Fake PROBE/TRANSCODE/PUBLISH handlers that do no media work but keep score: how many executions of
+ * each task overlap (a double claim would show as 2), every execution, and every publish. A test adds
+ * behaviour (block, fail, stall) through {@link #onRun}, which runs at the start of every execution.
+ * One instance may serve several workers: the score is then across all of them.
+ */
+public final class FakeMedia {
+    /** Runs at the start of each execution; may block, throw, or report progress. */
+    @FunctionalInterface
+    public interface Behaviour {
+        void run(TaskContext ctx) throws Exception;
+    }
+
+    public record Execution(long taskId, TaskKind kind, String variant, int attempt, long version, String worker,
+                            String prefix) {
+    }
+
+    private static final ThreadLocal<String> CURRENT_WORKER = new ThreadLocal<>();
+
+    public volatile Behaviour onRun = ctx -> { };
+    public volatile int sourceHeight = 720;
+    public final Map<Long, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    public final AtomicInteger maxOverlapPerTask = new AtomicInteger();
+    public final ConcurrentLinkedQueue<Execution> executions = new ConcurrentLinkedQueue<>();
+    public final Map<String, AtomicInteger> publishesPerVideo = new ConcurrentHashMap<>();
+
+    /** Handlers for a worker named {@code worker} (recorded with each execution). */
+    public Map<TaskKind, TaskHandler> handlers(String worker) {
+        return Handlers.byKind(handler(TaskKind.PROBE, worker), handler(TaskKind.TRANSCODE, worker),
+                handler(TaskKind.PUBLISH, worker));
+    }
+
+    /** Inside {@link #onRun}: the node id of the worker running the handler. */
+    public static String currentWorker() {
+        return CURRENT_WORKER.get();
+    }
+
+    public long executionsOf(long taskId) {
+        return executions.stream().filter(e -> e.taskId() == taskId).count();
+    }
+
+    private TaskHandler handler(TaskKind kind, String worker) {
+        return new TaskHandler() {
+            @Override
+            public TaskKind kind() {
+                return kind;
+            }
+
+            @Override
+            public String handle(TaskContext ctx) throws Exception {
+                Task t = ctx.task();
+                int overlap = inFlight.computeIfAbsent(t.taskId(), k -> new AtomicInteger()).incrementAndGet();
+                maxOverlapPerTask.accumulateAndGet(overlap, Math::max);
+                executions.add(new Execution(t.taskId(), kind, t.variant(), t.attempt(), t.version(), worker,
+                        ctx.outputPrefix()));
+                CURRENT_WORKER.set(worker);
+                try {
+                    onRun.run(ctx);
+                    return result(ctx);
+                } finally {
+                    CURRENT_WORKER.remove();
+                    inFlight.get(t.taskId()).decrementAndGet();
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "fake " + kind + " of " + worker;
+            }
+        };
+    }
+
+    private String result(TaskContext ctx) {
+        Task t = ctx.task();
+        return switch (t.kind()) {
+            case PROBE -> Json.write(new ProbeResult(new SourceInfo(10.0, sourceHeight * 16 / 9, sourceHeight, "h264",
+                    "aac", 30.0, 2, 0, "mov,mp4"), ctx.outputPrefix() + "poster.jpg"));
+            case TRANSCODE -> Json.write(variant(t.variant(), ctx.outputPrefix()));
+            case PUBLISH -> {
+                List<Variant> variants = ctx.completedSiblings().stream()
+                        .filter(s -> s.kind() == TaskKind.TRANSCODE)
+                        .map(s -> Json.read(s.resultJson(), Variant.class)).toList();
+                publishesPerVideo.computeIfAbsent(t.videoId(), k -> new AtomicInteger()).incrementAndGet();
+                yield Json.write(new PublishResult(variants, ctx.outputPrefix() + "master.m3u8",
+                        ctx.outputPrefix() + "poster.jpg"));
+            }
+        };
+    }
+
+    private static Variant variant(String name, String prefix) {
+        int h = Integer.parseInt(name.replace("p", ""));
+        return new Variant(name, h * 16 / 9 / 2 * 2, h, h * 4000L, h * 3000L, "avc1.64001f,mp4a.40.2", 30.0, 5, 2.0,
+                prefix);
+    }
+}
