@@ -3,6 +3,7 @@ package io.vidforge;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
 import io.vidforge.db.Database;
+import io.vidforge.db.PgListener;
 import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRepository;
 import io.vidforge.events.EventLog;
@@ -10,6 +11,7 @@ import io.vidforge.events.Events;
 import io.vidforge.media.Ladder;
 import io.vidforge.storage.EmbeddedS3;
 import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.TaskSignals;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -43,7 +45,13 @@ public final class Platform implements AutoCloseable {
         this.store = store;
         this.db = db;
         this.sql = new Sql(db.dataSource());
-        this.videos = new VideoRepository(sql, clock);
+        // On PostgreSQL a NOTIFY in the job's own transaction wakes the leading orchestrator at commit;
+        // on H2 (one process) the orchestrator's poll finds it within POLL_MILLIS.
+        this.videos = new VideoRepository(sql, clock, c -> {
+            if (db.isPostgres()) {
+                PgListener.send(c, TaskSignals.Channel.ORCHESTRATE.pgName());
+            }
+        });
         this.eventLog = eventLog;
         this.ladder = Ladder.standard(settings.segmentSeconds());
     }

@@ -25,12 +25,23 @@ public final class VideoRepository {
             + " error_message, created_at, updated_at";
     private static final TypeReference<List<Variant>> VARIANTS = new TypeReference<>() { };
 
+    /** Runs inside every transaction that creates a job, so the orchestrators hear of it at commit. */
+    public interface JobCreatedHook {
+        void jobCreated(Connection c) throws SQLException;
+    }
+
     private final Sql sql;
     private final Clock clock;
+    private final JobCreatedHook onJobCreated;
 
     public VideoRepository(Sql sql, Clock clock) {
+        this(sql, clock, c -> { });
+    }
+
+    public VideoRepository(Sql sql, Clock clock, JobCreatedHook onJobCreated) {
         this.sql = sql;
         this.clock = clock;
+        this.onJobCreated = onJobCreated;
     }
 
     public Sql sql() {
@@ -180,10 +191,11 @@ public final class VideoRepository {
         return sql.queryOne("SELECT COUNT(*) FROM jobs WHERE video_id = ?", rs -> rs.getInt(1), videoId).orElse(0);
     }
 
-    private static void insertJob(Connection c, String videoId, int generation, String reason, long now)
+    private void insertJob(Connection c, String videoId, int generation, String reason, long now)
             throws SQLException {
         Sql.update(c, "INSERT INTO jobs (video_id, generation, state, reason, created_at, updated_at)"
                 + " VALUES (?, ?, 'PENDING', ?, ?, ?)", videoId, generation, reason, now, now);
+        onJobCreated.jobCreated(c);
     }
 
     private static void addHistory(Connection c, String videoId, VideoStatus status, long at, String detail)

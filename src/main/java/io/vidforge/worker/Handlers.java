@@ -10,20 +10,11 @@ public final class Handlers {
     private Handlers() {
     }
 
-    /**
-     * The real media handlers.
-     *
-     * <p>STUB until the media handlers are merged: ProbeHandler, TranscodeHandler and PublishHandler are
-     * written on another branch. At merge time replace the body with
-     * <pre>{@code
-     * return byKind(new ProbeHandler(platform.store(), platform.settings()),
-     *         new TranscodeHandler(platform.store(), platform.settings()),
-     *         new PublishHandler(platform.store()));
-     * }</pre>
-     * Until then a worker node has no handlers and claims nothing (it logs a warning at start).
-     */
+    /** The real media handlers: ffprobe/ffmpeg through the media package, outputs in S3. */
     public static Map<TaskKind, TaskHandler> create(Platform platform) {
-        return Map.of();
+        return byKind(new ProbeHandler(platform.store(), platform.settings()),
+                new TranscodeHandler(platform.store(), platform.settings()),
+                new PublishHandler(platform.store(), platform.settings()));
     }
 
     /** A handler map keyed by each handler's own kind; one handler per kind. */
