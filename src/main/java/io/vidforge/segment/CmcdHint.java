@@ -1,6 +1,9 @@
 package io.vidforge.segment;
 
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -25,12 +28,15 @@ public final class CmcdHint {
      */
     public static Optional<PlaybackPaths.FileRef> resolve(String requestPath, String nor) {
         try {
-            URI target = URI.create(requestPath).resolve(URI.create(nor)).normalize();
+            // Players encode nor with encodeURIComponent (common-media-library), slashes included: decode
+            // it to the relative path first. Decoding a plain path changes nothing.
+            String relative = URLDecoder.decode(nor, StandardCharsets.UTF_8);
+            URI target = URI.create(requestPath).resolve(new URI(null, null, relative, null)).normalize();
             if (target.getPath() == null) {
                 return Optional.empty();
             }
             return PlaybackPaths.parseFilePath(target.getPath());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | URISyntaxException e) {
             return Optional.empty();
         }
     }
