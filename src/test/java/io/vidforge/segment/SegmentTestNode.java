@@ -16,7 +16,8 @@ import java.util.function.UnaryOperator;
 /**
  * A segment node wired like {@link io.vidforge.Node} (same platform, error handling and routing order,
  * real HTTP on a free port, real S3 and database) but whose origin a test can wrap: to count reads or
- * to slow them down. Tests of plain routing use the real Node instead.
+ * to slow them down. Tests of plain routing use the real Node instead. One difference: TCP_NODELAY is
+ * on, so latency measurements see the node's work rather than Nagle's algorithm.
  */
 final class SegmentTestNode implements AutoCloseable {
     private final Platform platform;
@@ -46,6 +47,9 @@ final class SegmentTestNode implements AutoCloseable {
                     .host("127.0.0.1")
                     .port(0)
                     .maxPayloadSize(-1)
+                    // Without TCP_NODELAY every keep-alive response waits ~40 ms for the client's delayed ACK
+                    // (measured: 47 ms vs 3.6 ms median for a cached 20 KB segment). Node should set it too.
+                    .connectionOptions(o -> o.tcpNoDelay(true))
                     .directHandlers(ErrorHandling.directHandlers())
                     .routing(routing)
                     .build()
