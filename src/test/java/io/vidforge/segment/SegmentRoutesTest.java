@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
 import io.vidforge.config.Role;
+import io.vidforge.testing.Await;
 import io.vidforge.testing.EventLogs;
 import io.vidforge.testing.FakeLadder;
 import io.vidforge.testing.Http;
@@ -175,6 +176,55 @@ class SegmentRoutesTest {
         // A path that does not have the shape of a playback URL at all.
         assertError(400, "INVALID_PLAYBACK_PATH", "/s/s/" + id + "/720p/x/seg_00000.m4s");
         assertError(404, "NOT_FOUND", "/play/" + id + "/poster.jpg");
+    }
+
+    @Test
+    void range_requests_return_the_right_bytes_with_206_and_416_when_unsatisfiable() {
+        String path = Playback.path("r1", video.videoId(), "720p", "seg_00003.m4s");
+        byte[] all = video.bytes("720p", "seg_00003.m4s");
+        int n = all.length;
+
+        Http.Response first = Playback.get(base, path, "Range", "bytes=0-99");
+        assertEquals(206, first.status());
+        assertEquals("bytes 0-99/" + n, first.header("Content-Range"));
+        assertEquals("100", first.header("Content-Length"));
+        assertArrayEquals(java.util.Arrays.copyOfRange(all, 0, 100), first.body());
+
+        Http.Response open = Playback.get(base, path, "Range", "bytes=1000-");
+        assertEquals(206, open.status());
+        assertEquals("bytes 1000-" + (n - 1) + "/" + n, open.header("Content-Range"));
+        assertArrayEquals(java.util.Arrays.copyOfRange(all, 1000, n), open.body());
+
+        Http.Response suffix = Playback.get(base, path, "Range", "bytes=-50");
+        assertEquals(206, suffix.status());
+        assertArrayEquals(java.util.Arrays.copyOfRange(all, n - 50, n), suffix.body());
+
+        Http.Response beyondEnd = Playback.get(base, path, "Range", "bytes=10-" + (n + 500));
+        assertEquals(206, beyondEnd.status());
+        assertEquals("bytes 10-" + (n - 1) + "/" + n, beyondEnd.header("Content-Range"));
+
+        Http.Response unsatisfiable = Playback.get(base, path, "Range", "bytes=" + n + "-");
+        assertEquals(416, unsatisfiable.status());
+        assertEquals("bytes */" + n, unsatisfiable.header("Content-Range"));
+        assertEquals("RANGE_NOT_SATISFIABLE", unsatisfiable.json().path("error").path("code").asText());
+        assertEquals(416, Playback.get(base, path, "Range", "bytes=-0").status());
+
+        // What the RFC lets a server ignore is answered with the whole object.
+        assertEquals(200, Playback.get(base, path, "Range", "bytes=0-1,5-6").status());
+        assertEquals(200, Playback.get(base, path, "Range", "bytes=9-2").status());
+        assertEquals(200, Playback.get(base, path, "Range", "items=0-1").status());
+
+        Http.Response headRange = Http.send(HttpRequest.newBuilder(base.resolve(path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Range", "bytes=5-14"));
+        assertEquals(206, headRange.status());
+        assertEquals("10", headRange.header("Content-Length"));
+        assertEquals("bytes 5-14/" + n, headRange.header("Content-Range"));
+
+        JsonNode partial = Await.value(Playback.TIMEOUT, "SERVE of the first range", () -> Playback.events(
+                node.platform().settings().logDir(), "SERVE", "r1").stream()
+                .filter(e -> e.path("status").asInt() == 206).findFirst().orElse(null));
+        assertEquals("bytes 0-99/" + n, partial.path("range").asText());
+        assertEquals(100, partial.path("bytes").asInt());
     }
 
     @Test
