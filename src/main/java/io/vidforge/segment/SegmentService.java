@@ -69,7 +69,10 @@ public final class SegmentService implements HttpService {
                 .any("/s/{session}/{id}/{variant}/{file}", guarded(SegmentService::methodNotAllowed));
     }
 
-    /** Common headers first, and refusals answered here so they keep them (the central handler would not). */
+    /**
+     * Sets the common headers first, so every answer carries them (the central error handler keeps
+     * headers already set), and answers refusals here so a 405 names this route's methods.
+     */
     private Handler guarded(Handler h) {
         return (req, res) -> {
             res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
