@@ -135,7 +135,7 @@ public final class SegmentService implements HttpService {
         res.header(X_SESSION_ID, session);
         ByteRange range = range(req, res, body.length);
         boolean head = isHead(req);
-        write(res, FileKind.MASTER, body, range, null, head);
+        write(res, FileKind.MASTER, body, range, head);
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent(range, head),
                 since(t0), range, head);
     }
@@ -174,7 +174,7 @@ public final class SegmentService implements HttpService {
             readAhead.afterServe(target, hint(req, target));
         }
         res.header(X_CACHE, found.outcome().cacheHeader());
-        write(res, file.kind(), found.bytes(), range, found.outcome(), head);
+        write(res, file.kind(), found.bytes(), range, head);
         events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
     }
 
@@ -205,8 +205,7 @@ public final class SegmentService implements HttpService {
         return r;
     }
 
-    private static void write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, CacheOutcome outcome,
-                              boolean head) {
+    private static void write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head) {
         res.header(HeaderNames.CONTENT_TYPE, kind.contentType());
         res.header(HeaderNames.CACHE_CONTROL, kind.cacheControl());
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
