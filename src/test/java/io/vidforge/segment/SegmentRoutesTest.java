@@ -17,7 +17,6 @@ import io.vidforge.testing.TestNodes;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -274,10 +273,5 @@ class SegmentRoutesTest {
         assertEquals(code, err.path("code").asText(), path + " -> " + r.text());
         assertTrue(err.path("message").asText().length() > 5);
         assertEquals("application/json", r.header("Content-Type"));
-    }
-
-    @SuppressWarnings("unused")
-    private static Map<String, String> none() {
-        return Map.of();
     }
 }
