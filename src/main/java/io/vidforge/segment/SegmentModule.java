@@ -1,13 +1,62 @@
 package io.vidforge.segment;
 
+import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.Platform;
 import io.vidforge.RoleModule;
+import io.vidforge.config.Role;
 
-/** The segment role of a node. */
+/**
+ * The segment role of a node: playback routes over a byte-bounded node-local cache of S3 objects, with
+ * read-ahead on a small bounded executor. It keeps no session state, so nginx may send any session to
+ * any segment node.
+ */
 public final class SegmentModule implements RoleModule {
-    private final Platform platform;
+    private final SegmentSettings settings;
+    private final SegmentCache cache;
+    private final ReadAhead readAhead;
+    private final SegmentService service;
 
     public SegmentModule(Platform platform) {
-        this.platform = platform;
+        this(platform, new S3Origin(platform.store()));
+    }
+
+    /** With another origin: the seam tests use to count or slow down origin reads. */
+    public SegmentModule(Platform platform, Origin origin) {
+        this.settings = SegmentSettings.from(platform.settings());
+        PlaybackEvents events = new PlaybackEvents(platform.events(Role.SEGMENT));
+        this.cache = new SegmentCache(origin, settings.cacheBytes());
+        this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
+                settings.prefetchQueue(), platform.nodeId());
+        this.service = new SegmentService(platform.nodeId(), platform.draining()::get,
+                new VideoCatalog(platform.videos(), settings.videoCacheTtl()), cache, readAhead, events);
+    }
+
+    @Override
+    public void routing(HttpRouting.Builder routing) {
+        routing.register(service);
+    }
+
+    @Override
+    public void start() {
+        readAhead.start();
+    }
+
+    /** Stops read-ahead; requests still in flight are answered without it. */
+    @Override
+    public void close() {
+        readAhead.close();
+    }
+
+    public SegmentSettings settings() {
+        return settings;
+    }
+
+    /** The node-local cache, for diagnostics and tests. */
+    public SegmentCache cache() {
+        return cache;
+    }
+
+    public ReadAhead readAhead() {
+        return readAhead;
     }
 }

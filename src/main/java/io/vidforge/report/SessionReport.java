@@ -1,0 +1,75 @@
+package io.vidforge.report;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** What one playback session did, as the logs prove it. Times are offsets from the session's first event. */
+public record SessionReport(
+        String sessionId,
+        String videoId,
+        Instant start,
+        Instant end,
+        List<VariantSpan> timeline,
+        List<Switch> switches,
+        List<NodeSpan> nodes,
+        CacheStats cache,
+        PrefetchStats prefetch,
+        List<SegmentServe> segments,
+        List<Level> levels) {
+
+    public Duration length() {
+        return Duration.between(start, end);
+    }
+
+    public int nodeChanges() {
+        return Math.max(0, nodes.size() - 1);
+    }
+
+    /** A variant of the ladder as seen in this session's lines. */
+    public record Level(String variant, long bandwidth, String resolution) {
+    }
+
+    /** Consecutive segments served from one variant. */
+    public record VariantSpan(String variant, long bandwidth, String resolution, Duration from, Duration to,
+                              int firstSegment, int lastSegment, int segments) {
+    }
+
+    /** A change of variant between two consecutive segments. */
+    public record Switch(Duration at, String from, String to, long fromBandwidth, long toBandwidth, int atSegment) {
+        public String direction() {
+            return toBandwidth > fromBandwidth ? "up" : toBandwidth < fromBandwidth ? "down" : "lateral";
+        }
+    }
+
+    /** Consecutive requests answered by one node. */
+    public record NodeSpan(String node, Duration from, Duration to, int requests) {
+    }
+
+    /** SERVE lines with a cache outcome (playlists, init and media segments); masters are not cached. */
+    public record CacheStats(int hits, int misses, int joined, int segmentHits, int segmentMisses) {
+        public double hitRatio() {
+            return hits + misses == 0 ? 0 : hits / (double) (hits + misses);
+        }
+
+        public double segmentHitRatio() {
+            return segmentHits + segmentMisses == 0 ? 0 : segmentHits / (double) (segmentHits + segmentMisses);
+        }
+    }
+
+    /**
+     * Read-ahead of this session. Of the prefetches that read from S3 ({@code fetched}): {@code used} were
+     * later served from this node's cache to this session ({@code usedInFlight} of them by a request that
+     * waited on the still-running prefetch), {@code wasted} were never requested by it, and {@code lost}
+     * were requested but not served from that prefetch (another node answered, or it had been evicted).
+     */
+    public record PrefetchStats(int started, Map<String, Integer> results, int fetched, int used, int usedInFlight,
+                                int wasted, int lost, int skipped) {
+    }
+
+    /** One media segment served, for the chart. */
+    public record SegmentServe(Duration at, String variant, long bandwidth, int segment, String node, String cache,
+                               boolean joined, long bytes, double durationMs) {
+    }
+}

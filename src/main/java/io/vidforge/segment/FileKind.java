@@ -1,0 +1,37 @@
+package io.vidforge.segment;
+
+import java.util.Locale;
+
+/**
+ * What a playback request asks for, with the HTTP semantics that follow from it. Segments and init
+ * segments live under an attempt-scoped prefix and never change, so caches may keep them for a year;
+ * a variant playlist changes only when a forced reprocess publishes a new prefix, so it is kept briefly;
+ * the master names the session, so no shared cache may keep it at all.
+ */
+public enum FileKind {
+    MASTER("application/vnd.apple.mpegurl", "no-store"),
+    PLAYLIST("application/vnd.apple.mpegurl", "public, max-age=5"),
+    INIT("video/mp4", "public, max-age=31536000, immutable"),
+    SEGMENT("video/iso.segment", "public, max-age=31536000, immutable");
+
+    private final String contentType;
+    private final String cacheControl;
+
+    FileKind(String contentType, String cacheControl) {
+        this.contentType = contentType;
+        this.cacheControl = cacheControl;
+    }
+
+    public String contentType() {
+        return contentType;
+    }
+
+    public String cacheControl() {
+        return cacheControl;
+    }
+
+    /** The event log's {@code kind} value. */
+    public String logName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,79 @@
+package io.vidforge.segment;
+
+import io.vidforge.events.Events;
+import java.time.Duration;
+
+/**
+ * The segment role's event-log lines (CONTRACT.md "Event logs"): SERVE, PREFETCH_START and
+ * PREFETCH_RESULT, with the field names in one place. {@code node_id}, {@code role} and {@code ts} are
+ * added by the event log.
+ */
+public final class PlaybackEvents {
+    private final Events events;
+
+    public PlaybackEvents(Events events) {
+        this.events = events;
+    }
+
+    /** One answered playback request (200 or 206). {@code target.variant()} is null for masters. */
+    public void serve(PlaybackTarget target, FileKind kind, CacheOutcome outcome, long bytes, Duration took,
+                      ByteRange range, boolean head) {
+        Events.Event e = base("SERVE", target, kind)
+                .with("cache", outcome == null ? null : outcome.cacheHeader())
+                // A MISS that waited on another read (often this session's own prefetch) says so.
+                .with("load", outcome == CacheOutcome.JOINED ? "JOINED" : null)
+                .with("bytes", bytes)
+                .with("duration_ms", millis(took));
+        if (range instanceof ByteRange.Part p) {
+            e.with("status", 206).with("range", p.contentRange());
+        }
+        if (head) {
+            e.with("method", "HEAD");
+        }
+        e.emit();
+    }
+
+    public void prefetchStart(long prefetchId, PlaybackTarget target, String trigger, Integer triggerSegment) {
+        base("PREFETCH_START", target, kindOf(target))
+                .with("prefetch_id", prefetchId)
+                .with("trigger", trigger)
+                .with("trigger_segment", triggerSegment)
+                .emit();
+    }
+
+    public void prefetchResult(long prefetchId, PlaybackTarget target, String trigger, Integer triggerSegment,
+                               PrefetchResult result, Long bytes, Duration took, String error) {
+        base("PREFETCH_RESULT", target, kindOf(target))
+                .with("prefetch_id", prefetchId)
+                .with("trigger", trigger)
+                .with("trigger_segment", triggerSegment)
+                .with("result", result.name())
+                .with("bytes", bytes)
+                .with("duration_ms", millis(took))
+                .with("error", error)
+                .emit();
+    }
+
+    /** A NO_NEXT_SEGMENT result has no file: it is about the segment after the last. */
+    private static FileKind kindOf(PlaybackTarget t) {
+        return t.file() == null ? FileKind.SEGMENT : t.file().kind();
+    }
+
+    private Events.Event base(String name, PlaybackTarget t, FileKind kind) {
+        Events.Event e = events.event(name)
+                .with("video_id", t.video().videoId())
+                .with("session_id", t.sessionId());
+        if (t.variant() != null) {
+            e.with("variant", t.variant().name())
+                    .with("bandwidth", t.variant().bandwidth())
+                    .with("resolution", t.variant().resolution());
+        }
+        return e.with("kind", kind.logName())
+                .with("segment", t.file() == null ? null : t.file().segmentOrNull());
+    }
+
+    /** Milliseconds with microsecond resolution: cached serves take well under one millisecond. */
+    static double millis(Duration d) {
+        return Math.round(d.toNanos() / 1_000.0) / 1_000.0;
+    }
+}

@@ -1,0 +1,211 @@
+package io.vidforge.segment;
+
+import io.vidforge.model.Variant;
+import io.vidforge.storage.StorageException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Mandatory read-ahead: after serving segment k of a variant, segments k+1..k+depth are read into the
+ * cache in the background, or the object a CMCD {@code nor} hint names (and the ones after it) when the
+ * player sent one. Work runs on a small bounded executor that drops what does not fit, because a
+ * prefetch is only an optimisation: the request that triggered it never waits for it, and under overload
+ * the node must shed read-ahead before it sheds requests.
+ *
+ * <p>Every prefetch that is considered gets one PREFETCH_START and exactly one PREFETCH_RESULT with the
+ * same {@code prefetch_id}; past the last segment there is only a PREFETCH_RESULT NO_NEXT_SEGMENT.
+ */
+public final class ReadAhead implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ReadAhead.class.getName());
+    static final String TRIGGER_NEXT = "next";
+    static final String TRIGGER_CMCD = "cmcd";
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
+
+    private final SegmentCache cache;
+    private final PlaybackEvents events;
+    private final int depth;
+    private final ThreadPoolExecutor executor;
+    private final AtomicLong ids = new AtomicLong();
+    // Keys queued or being read by a prefetch: a second trigger for one of them is IN_FLIGHT, not queued again.
+    private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+
+    public ReadAhead(SegmentCache cache, PlaybackEvents events, int depth, int threads, int queueSize,
+                     String nodeId) {
+        this.cache = cache;
+        this.events = events;
+        this.depth = depth;
+        BlockingQueue<Runnable> queue = queueSize == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueSize);
+        this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, queue,
+                threadFactory(nodeId), new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /** Starts the prefetch threads so the first read-ahead pays no thread start-up. */
+    public void start() {
+        executor.prestartAllCoreThreads();
+    }
+
+    /**
+     * Schedules read-ahead after {@code served} was answered; returns at once. {@code hint} is the
+     * validated CMCD next object of the same session and video, if the player sent one.
+     */
+    public void afterServe(PlaybackTarget served, Optional<PlaybackTarget> hint) {
+        Integer triggerSegment = served.file().segmentOrNull();
+        if (hint.isPresent()) {
+            PlaybackTarget next = hint.get();
+            if (!next.file().isSegment()) {
+                schedule(next, TRIGGER_CMCD, triggerSegment);
+            } else {
+                scheduleRun(next, next.file().index(), TRIGGER_CMCD, triggerSegment);
+            }
+        } else if (served.file().isSegment()) {
+            scheduleRun(served, served.file().index() + 1, TRIGGER_NEXT, triggerSegment);
+        }
+    }
+
+    /** Segments {@code first..first+depth-1} of the target's variant, stopping after the last one. */
+    private void scheduleRun(PlaybackTarget base, int first, String trigger, Integer triggerSegment) {
+        for (int i = first; i < first + depth; i++) {
+            if (pastEnd(base.variant(), i)) {
+                long id = ids.incrementAndGet();
+                events.prefetchResult(id, base.withFile(null), trigger, triggerSegment,
+                        PrefetchResult.NO_NEXT_SEGMENT, null, Duration.ZERO, null);
+                return;
+            }
+            schedule(base.withFile(PlaybackFile.segment(i)), trigger, triggerSegment);
+        }
+    }
+
+    /** A variant without a known segment count is bounded by the origin (a 404 is NO_NEXT_SEGMENT). */
+    private static boolean pastEnd(Variant v, int index) {
+        return index > 99_999 || v.segmentCount() > 0 && index >= v.segmentCount();
+    }
+
+    private void schedule(PlaybackTarget target, String trigger, Integer triggerSegment) {
+        long id = ids.incrementAndGet();
+        long started = System.nanoTime();
+        events.prefetchStart(id, target, trigger, triggerSegment);
+        String key = target.key();
+        // Cheap checks on the calling thread, so a full executor does not turn them into SKIPPED_OVERLOAD.
+        if (cache.contains(key)) {
+            finish(id, target, trigger, triggerSegment, PrefetchResult.ALREADY_CACHED, null, started, null);
+            return;
+        }
+        if (cache.isLoading(key) || !scheduled.add(key)) {
+            finish(id, target, trigger, triggerSegment, PrefetchResult.IN_FLIGHT, null, started, null);
+            return;
+        }
+        try {
+            executor.execute(new Task(id, target, trigger, triggerSegment, started));
+        } catch (RejectedExecutionException e) {
+            scheduled.remove(key);
+            finish(id, target, trigger, triggerSegment, PrefetchResult.SKIPPED_OVERLOAD, null, started, null);
+        }
+    }
+
+    private void fetch(long id, PlaybackTarget target, String trigger, Integer triggerSegment, long started) {
+        String key = target.key();
+        PrefetchResult result;
+        Long bytes = null;
+        String error = null;
+        try {
+            SegmentCache.Lookup l = cache.get(key);
+            result = switch (l.outcome()) {
+                case LOADED -> PrefetchResult.FETCHED;
+                case HIT -> PrefetchResult.ALREADY_CACHED;
+                case JOINED -> PrefetchResult.IN_FLIGHT;
+            };
+            bytes = result == PrefetchResult.FETCHED ? (long) l.bytes().length : null;
+        } catch (StorageException e) {
+            result = e.notFound() && target.file().isSegment() ? PrefetchResult.NO_NEXT_SEGMENT : PrefetchResult.FAILED;
+            error = result == PrefetchResult.FAILED ? e.getMessage() : null;
+        } catch (RuntimeException e) {
+            result = PrefetchResult.FAILED;
+            error = e.toString();
+            LOG.log(Level.WARNING, "prefetch of " + key + " failed", e);
+        } finally {
+            scheduled.remove(key);
+        }
+        finish(id, target, trigger, triggerSegment, result, bytes, started, error);
+    }
+
+    private void finish(long id, PlaybackTarget target, String trigger, Integer triggerSegment, PrefetchResult r,
+                        Long bytes, long started, String error) {
+        events.prefetchResult(id, target, trigger, triggerSegment, r, bytes,
+                Duration.ofNanos(System.nanoTime() - started), error);
+    }
+
+    /** Prefetches queued or running now (for tests and diagnostics). */
+    public int pending() {
+        return executor.getQueue().size() + executor.getActiveCount();
+    }
+
+    /** Lets running reads finish briefly; queued ones are dropped (their results say SKIPPED_OVERLOAD). */
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                List<Runnable> dropped = executor.shutdownNow();
+                for (Runnable r : dropped) {
+                    if (r instanceof Task t) {
+                        t.dropped();
+                    }
+                }
+                LOG.info("dropped " + dropped.size() + " queued prefetches at shutdown");
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A queued prefetch; a named class so shutdown can still log the ones it drops. */
+    private final class Task implements Runnable {
+        private final long id;
+        private final PlaybackTarget target;
+        private final String trigger;
+        private final Integer triggerSegment;
+        private final long started;
+
+        Task(long id, PlaybackTarget target, String trigger, Integer triggerSegment, long started) {
+            this.id = id;
+            this.target = target;
+            this.trigger = trigger;
+            this.triggerSegment = triggerSegment;
+            this.started = started;
+        }
+
+        @Override
+        public void run() {
+            fetch(id, target, trigger, triggerSegment, started);
+        }
+
+        void dropped() {
+            scheduled.remove(target.key());
+            finish(id, target, trigger, triggerSegment, PrefetchResult.SKIPPED_OVERLOAD, null, started, "shutdown");
+        }
+    }
+
+    private static ThreadFactory threadFactory(String nodeId) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "prefetch-" + nodeId + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

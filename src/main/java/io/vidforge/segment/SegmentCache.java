@@ -1,0 +1,117 @@
+package io.vidforge.segment;
+
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import com.google.common.util.concurrent.ExecutionError;
+import com.google.common.util.concurrent.UncheckedExecutionException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The node-local cache of immutable playback objects (segments, init segments, variant playlists), keyed
+ * by S3 key and bounded by bytes. Guava's {@code get(key, loader)} guarantees one origin read per key at
+ * a time: concurrent requests and a prefetch of the same key all wait on the one read. Keys are S3 keys
+ * under attempt-scoped prefixes, so a reprocessed video never meets stale entries; nothing expires by
+ * time, only by size (least recently used first).
+ */
+public final class SegmentCache {
+    /**
+     * Rough per-entry heap cost besides the bytes (key string, entry, array header), counted so that
+     * many tiny playlists cannot exceed the bound unnoticed.
+     */
+    static final int ENTRY_OVERHEAD = 160;
+
+    private final Cache<String, byte[]> cache;
+    private final Origin origin;
+    private final long maxBytes;
+    // Keys whose origin read is running; lets read-ahead report IN_FLIGHT without blocking on it.
+    private final Set<String> loading = ConcurrentHashMap.newKeySet();
+
+    public SegmentCache(Origin origin, long maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("CACHE_BYTES must be positive, was " + maxBytes);
+        }
+        this.origin = origin;
+        this.maxBytes = maxBytes;
+        this.cache = CacheBuilder.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((String k, byte[] v) -> weight(k, v))
+                .build();
+    }
+
+    /** A looked-up object and how it was found. */
+    public record Lookup(byte[] bytes, CacheOutcome outcome) {
+    }
+
+    static int weight(String key, byte[] value) {
+        long w = (long) value.length + 2L * key.length() + ENTRY_OVERHEAD;
+        return (int) Math.min(Integer.MAX_VALUE, w);
+    }
+
+    /**
+     * The object, from memory or else from the origin (at most one origin read per key at a time).
+     * Throws {@link io.vidforge.storage.StorageException} when the origin fails.
+     */
+    public Lookup get(String key) {
+        byte[] cached = cache.getIfPresent(key);
+        if (cached != null) {
+            return new Lookup(cached, CacheOutcome.HIT);
+        }
+        // The loader runs only in the caller that won the race; the others wait for its result.
+        boolean[] ranLoader = {false};
+        try {
+            byte[] bytes = cache.get(key, () -> {
+                ranLoader[0] = true;
+                loading.add(key);
+                try {
+                    return origin.read(key);
+                } finally {
+                    loading.remove(key);
+                }
+            });
+            // Not our loader: we waited on another caller's read. (In the rare race where that read ended
+            // between getIfPresent and get we call it JOINED too: it errs towards MISS, never a false HIT.)
+            return new Lookup(bytes, ranLoader[0] ? CacheOutcome.LOADED : CacheOutcome.JOINED);
+        } catch (ExecutionException | UncheckedExecutionException | ExecutionError e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("origin read of " + key + " failed", cause);
+        }
+    }
+
+    public boolean contains(String key) {
+        return cache.getIfPresent(key) != null;
+    }
+
+    /** True while an origin read of {@code key} is running. */
+    public boolean isLoading(String key) {
+        return loading.contains(key);
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** The summed weight of the entries now held (bytes plus per-entry overhead). */
+    public long weightBytes() {
+        long sum = 0;
+        for (var e : cache.asMap().entrySet()) {
+            sum += weight(e.getKey(), e.getValue());
+        }
+        return sum;
+    }
+
+    public long entries() {
+        return cache.size();
+    }
+
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+}

@@ -1,0 +1,253 @@
+package io.vidforge.segment;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatchers;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.vidforge.http.ApiException;
+import io.vidforge.http.Responses;
+import io.vidforge.media.MasterPlaylist;
+import io.vidforge.model.Variant;
+import io.vidforge.model.Video;
+import io.vidforge.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The playback routes: masters that start sessions, and each session's variant playlists, init and
+ * media segments from the node-local cache, with read-ahead after every segment. Every answer (errors
+ * included) carries CORS headers, so browsers running hls.js can read statuses, and {@code X-Node-Id},
+ * because nginx cannot tell anyone which upstream it chose.
+ */
+public final class SegmentService implements HttpService {
+    static final HeaderName X_CACHE = HeaderNames.create("X-Cache");
+    static final HeaderName X_NODE_ID = HeaderNames.create("X-Node-Id");
+    static final HeaderName X_SESSION_ID = HeaderNames.create("X-Session-Id");
+    static final HeaderName CMCD_REQUEST = HeaderNames.create("CMCD-Request");
+    private static final HeaderName TIMING_ALLOW_ORIGIN = HeaderNames.create("Timing-Allow-Origin");
+    private static final String EXPOSED = "Content-Length, Content-Range, Accept-Ranges, X-Cache, X-Node-Id, X-Session-Id";
+    private static final String ALLOWED_HEADERS = "Range, CMCD-Request, CMCD-Object, CMCD-Session, CMCD-Status";
+    private static final String METHODS = "GET, HEAD, OPTIONS";
+
+    private final String nodeId;
+    private final BooleanSupplier draining;
+    private final VideoCatalog catalog;
+    private final SegmentCache cache;
+    private final ReadAhead readAhead;
+    private final PlaybackEvents events;
+
+    public SegmentService(String nodeId, BooleanSupplier draining, VideoCatalog catalog, SegmentCache cache,
+                          ReadAhead readAhead, PlaybackEvents events) {
+        this.nodeId = nodeId;
+        this.draining = draining;
+        this.catalog = catalog;
+        this.cache = cache;
+        this.readAhead = readAhead;
+        this.events = events;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        var getOrHead = Method.predicate(Method.GET, Method.HEAD);
+        rules.route(getOrHead, PathMatchers.create("/play/{id}/master.m3u8"), guarded(this::playMaster))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/master.m3u8"), guarded(this::sessionMaster))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/{variant}/{file}"), guarded(this::variantFile))
+                // Anything else under /s/ (wrong depth, or decoded slashes from a traversal attempt) is malformed.
+                .route(getOrHead, PathMatchers.create("/s/*"), guarded(this::malformed))
+                .options("/play/*", guarded(this::preflight))
+                .options("/s/*", guarded(this::preflight))
+                .any("/play/{id}/master.m3u8", guarded(SegmentService::methodNotAllowed))
+                .any("/s/{session}/{id}/master.m3u8", guarded(SegmentService::methodNotAllowed))
+                .any("/s/{session}/{id}/{variant}/{file}", guarded(SegmentService::methodNotAllowed));
+    }
+
+    /**
+     * Sets the common headers first, so every answer carries them (the central error handler keeps
+     * headers already set), and answers refusals here so a 405 names this route's methods.
+     */
+    private Handler guarded(Handler h) {
+        return (req, res) -> {
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+            res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+            res.header(TIMING_ALLOW_ORIGIN, "*");
+            res.header(X_NODE_ID, nodeId);
+            try {
+                h.handle(req, res);
+            } catch (ApiException e) {
+                if (!res.isSent()) {
+                    if (e.status() == 405) {
+                        res.header(HeaderNames.ALLOW, METHODS);
+                    }
+                    Responses.error(res, e.status(), e.code(), e.getMessage());
+                }
+            }
+        };
+    }
+
+    private void preflight(ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, METHODS);
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS);
+        res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, "86400");
+        res.header(HeaderNames.ALLOW, METHODS);
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void malformed(ServerRequest req, ServerResponse res) {
+        refuseWhileDraining();
+        throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are /s/{session}/{video_id}/master.m3u8"
+                + " and /s/{session}/{video_id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s.");
+    }
+
+    private static void methodNotAllowed(ServerRequest req, ServerResponse res) {
+        throw new ApiException(405, "METHOD_NOT_ALLOWED",
+                req.prologue().method().text() + " is not supported here; use GET or HEAD.");
+    }
+
+    /** {@code /play/{id}/master.m3u8[?session=S]}: a new session (or the one asked for), never a redirect. */
+    private void playMaster(ServerRequest req, ServerResponse res) {
+        long t0 = System.nanoTime();
+        refuseWhileDraining();
+        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+        String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
+        master(req, res, session, videoId, t0);
+    }
+
+    private void sessionMaster(ServerRequest req, ServerResponse res) {
+        long t0 = System.nanoTime();
+        refuseWhileDraining();
+        String session = SessionIds.require(req.path().pathParameters().get("session"));
+        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+        master(req, res, session, videoId, t0);
+    }
+
+    private void master(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
+        Video video = catalog.ready(videoId);
+        byte[] body = MasterPlaylist.render(video.variants(),
+                v -> PlaybackPaths.variantPlaylist(session, videoId, v.name())).getBytes(StandardCharsets.UTF_8);
+        res.header(X_SESSION_ID, session);
+        ByteRange range = range(req, res, body.length);
+        boolean head = isHead(req);
+        write(res, FileKind.MASTER, body, range, head);
+        events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent(range, head),
+                since(t0), range, head);
+    }
+
+    /** {@code /s/{session}/{id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s}. */
+    private void variantFile(ServerRequest req, ServerResponse res) {
+        long t0 = System.nanoTime();
+        refuseWhileDraining();
+        var params = req.path().pathParameters();
+        String session = SessionIds.require(params.get("session"));
+        String videoId = PlaybackPaths.videoId(params.get("id"));
+        String variantName = PlaybackPaths.variantName(params.get("variant"));
+        PlaybackFile file = PlaybackPaths.file(params.get("file"));
+        Video video = catalog.ready(videoId);
+        Variant variant = video.variant(variantName);
+        if (variant == null) {
+            throw ApiException.notFound("Video " + videoId + " has no variant " + variantName + ".");
+        }
+        if (file.isSegment() && variant.segmentCount() > 0 && file.index() >= variant.segmentCount()) {
+            throw ApiException.notFound("Variant " + variantName + " has " + variant.segmentCount() + " segments.");
+        }
+        PlaybackTarget target = new PlaybackTarget(session, video, variant, file);
+        SegmentCache.Lookup found;
+        try {
+            found = cache.get(target.key());
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                throw ApiException.notFound("Variant " + variantName + " has no " + file.name() + ".");
+            }
+            throw e;
+        }
+        ByteRange range = range(req, res, found.bytes().length);
+        boolean head = isHead(req);
+        if (!head) {
+            // Before writing: a slow client must not delay the read of what it will ask for next.
+            readAhead.afterServe(target, hint(req, target));
+        }
+        res.header(X_CACHE, found.outcome().cacheHeader());
+        write(res, file.kind(), found.bytes(), range, head);
+        events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
+    }
+
+    /** The CMCD next object, if it names a file of this session's video. */
+    private static Optional<PlaybackTarget> hint(ServerRequest req, PlaybackTarget current) {
+        Optional<String> nor = CmcdHint.nextObject(req.query().first("CMCD").orElse(null),
+                req.headers().first(CMCD_REQUEST).orElse(null));
+        if (nor.isEmpty()) {
+            return Optional.empty();
+        }
+        return CmcdHint.resolve(req.path().rawPath(), nor.get())
+                .filter(ref -> ref.sessionId().equals(current.sessionId())
+                        && ref.videoId().equals(current.video().videoId()))
+                .flatMap(ref -> {
+                    Variant v = current.video().variant(ref.variant());
+                    return v == null ? Optional.empty()
+                            : Optional.of(new PlaybackTarget(current.sessionId(), current.video(), v, ref.file()));
+                });
+    }
+
+    private static ByteRange range(ServerRequest req, ServerResponse res, long length) {
+        ByteRange r = ByteRange.parse(req.headers().first(HeaderNames.RANGE).orElse(null), length);
+        if (r instanceof ByteRange.Unsatisfiable u) {
+            res.header(HeaderNames.CONTENT_RANGE, u.contentRange());
+            throw new ApiException(416, "RANGE_NOT_SATISFIABLE",
+                    "The requested range is outside the object's " + length + " bytes.");
+        }
+        return r;
+    }
+
+    private static void write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head) {
+        res.header(HeaderNames.CONTENT_TYPE, kind.contentType());
+        res.header(HeaderNames.CACHE_CONTROL, kind.cacheControl());
+        res.header(HeaderNames.ACCEPT_RANGES, "bytes");
+        int offset = 0;
+        int length = body.length;
+        if (range instanceof ByteRange.Part p) {
+            res.status(Status.PARTIAL_CONTENT_206);
+            res.header(HeaderNames.CONTENT_RANGE, p.contentRange());
+            offset = (int) p.first();
+            length = (int) p.size();
+        }
+        if (head) {
+            res.contentLength(length);
+            res.send();
+        } else {
+            res.send(body, offset, length);
+        }
+    }
+
+    private void refuseWhileDraining() {
+        if (draining.getAsBoolean()) {
+            // nginx retries a 503 on another node (proxy_next_upstream http_503): the session moves.
+            throw new ApiException(503, "NODE_DRAINING", "This node is shutting down; retry the request.");
+        }
+    }
+
+    private static boolean isHead(ServerRequest req) {
+        return req.prologue().method() == Method.HEAD;
+    }
+
+    private static long sent(ByteRange range, boolean head) {
+        if (head) {
+            return 0;
+        }
+        return switch (range) {
+            case ByteRange.Part p -> p.size();
+            case ByteRange.Whole w -> w.length();
+            case ByteRange.Unsatisfiable u -> 0;
+        };
+    }
+
+    private static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+}
