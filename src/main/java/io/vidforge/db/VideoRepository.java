@@ -79,6 +79,12 @@ public final class VideoRepository {
         return sql.query(q.toString(), VideoRepository::map, args.toArray());
     }
 
+    /** The poster image's S3 key of a published video. */
+    public Optional<String> posterKey(String videoId) {
+        return sql.queryOne("SELECT poster_key FROM videos WHERE video_id = ? AND poster_key IS NOT NULL",
+                rs -> rs.getString(1), videoId);
+    }
+
     public List<HistoryEntry> history(String videoId) {
         return sql.query("SELECT status, at, detail FROM video_history WHERE video_id = ? ORDER BY id",
                 rs -> new HistoryEntry(VideoStatus.parse(rs.getString(1)), rs.getLong(2), rs.getString(3)), videoId);
@@ -133,13 +139,13 @@ public final class VideoRepository {
      * The fenced publish: sets the ladder and {@code ready} only if the video is still {@code processing}
      * in {@code generation}. True exactly once per generation.
      */
-    public boolean publish(Connection c, String videoId, int generation, List<Variant> variants, String prefix)
-            throws SQLException {
+    public boolean publish(Connection c, String videoId, int generation, List<Variant> variants, String prefix,
+                           String posterKey) throws SQLException {
         long now = clock.millis();
-        int n = Sql.update(c, "UPDATE videos SET status = ?, variants_json = ?, published_prefix = ?,"
+        int n = Sql.update(c, "UPDATE videos SET status = ?, variants_json = ?, published_prefix = ?, poster_key = ?,"
                         + " error_code = NULL, error_message = NULL, updated_at = ?"
                         + " WHERE video_id = ? AND generation = ? AND status = ?",
-                VideoStatus.READY.id(), Json.write(variants), prefix, now, videoId, generation,
+                VideoStatus.READY.id(), Json.write(variants), prefix, posterKey, now, videoId, generation,
                 VideoStatus.PROCESSING.id());
         if (n == 1) {
             addHistory(c, videoId, VideoStatus.READY, now, "published");

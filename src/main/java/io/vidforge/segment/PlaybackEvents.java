@@ -15,6 +15,11 @@ public final class PlaybackEvents {
         this.events = events;
     }
 
+    /** A session's server-side throughput cap was set (kbps > 0) or removed (0). */
+    public void shape(String sessionId, long kbps) {
+        events.event("SHAPE").with("session_id", sessionId).with("kbps", kbps).emit();
+    }
+
     /** One answered playback request (200 or 206). {@code target.variant()} is null for masters. */
     public void serve(PlaybackTarget target, FileKind kind, CacheOutcome outcome, long bytes, Duration took,
                       ByteRange range, boolean head) {

@@ -3,6 +3,7 @@ package io.vidforge.segment;
 import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.Platform;
 import io.vidforge.RoleModule;
+import io.helidon.webserver.staticcontent.StaticContentService;
 import io.vidforge.config.Role;
 
 /**
@@ -28,12 +29,15 @@ public final class SegmentModule implements RoleModule {
         this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
                 settings.prefetchQueue(), platform.nodeId());
         this.service = new SegmentService(platform.nodeId(), platform.draining()::get,
-                new VideoCatalog(platform.videos(), settings.videoCacheTtl()), cache, readAhead, events);
+                new VideoCatalog(platform.videos(), settings.videoCacheTtl()), cache, readAhead, events,
+                platform.videos()::posterKey);
     }
 
     @Override
     public void routing(HttpRouting.Builder routing) {
         routing.register(service);
+        // The player page ships in the jar (player/ in the repository); no CDN.
+        routing.register("/player", StaticContentService.builder("player").welcomeFileName("index.html").build());
     }
 
     @Override

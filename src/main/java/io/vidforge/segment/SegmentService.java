@@ -43,9 +43,13 @@ public final class SegmentService implements HttpService {
     private final SegmentCache cache;
     private final ReadAhead readAhead;
     private final PlaybackEvents events;
+    private final SessionShaper shaper = new SessionShaper();
+    private final java.util.function.Function<String, Optional<String>> posters;
 
     public SegmentService(String nodeId, BooleanSupplier draining, VideoCatalog catalog, SegmentCache cache,
-                          ReadAhead readAhead, PlaybackEvents events) {
+                          ReadAhead readAhead, PlaybackEvents events,
+                          java.util.function.Function<String, Optional<String>> posters) {
+        this.posters = posters;
         this.nodeId = nodeId;
         this.draining = draining;
         this.catalog = catalog;
@@ -57,7 +61,9 @@ public final class SegmentService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         var getOrHead = Method.predicate(Method.GET, Method.HEAD);
-        rules.route(getOrHead, PathMatchers.create("/play/{id}/master.m3u8"), guarded(this::playMaster))
+        rules.post("/s/{session}/shape", guarded(this::shape))
+                .route(getOrHead, PathMatchers.create("/play/{id}/poster.jpg"), guarded(this::poster))
+                .route(getOrHead, PathMatchers.create("/play/{id}/master.m3u8"), guarded(this::playMaster))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/master.m3u8"), guarded(this::sessionMaster))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/{variant}/{file}"), guarded(this::variantFile))
                 // Anything else under /s/ (wrong depth, or decoded slashes from a traversal attempt) is malformed.
@@ -111,6 +117,43 @@ public final class SegmentService implements HttpService {
                 req.prologue().method().text() + " is not supported here; use GET or HEAD.");
     }
 
+    /**
+     * {@code POST /s/{session}/shape?kbps=N}: caps this session's segment throughput on this node
+     * (0 removes the cap), so a player can demonstrate bitrate switching without browser tools.
+     */
+    private void shape(ServerRequest req, ServerResponse res) {
+        String session = SessionIds.require(req.path().pathParameters().get("session"));
+        long kbps;
+        try {
+            kbps = Long.parseLong(req.query().first("kbps").orElse(""));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("INVALID_RATE", "kbps must be a whole number of kilobits per second (0 removes the cap).");
+        }
+        if (kbps < 0 || kbps > 10_000_000) {
+            throw ApiException.badRequest("INVALID_RATE", "kbps must be between 0 and 10000000.");
+        }
+        shaper.cap(session, kbps);
+        events.shape(session, kbps);
+        Responses.json(res, 200, java.util.Map.of("session_id", session, "kbps", kbps, "node_id", nodeId));
+    }
+
+    /** {@code /play/{id}/poster.jpg}: the poster image the probe extracted. */
+    private void poster(ServerRequest req, ServerResponse res) {
+        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+        catalog.ready(videoId);
+        String key = posters.apply(videoId)
+                .orElseThrow(() -> ApiException.notFound("Video " + videoId + " has no poster."));
+        SegmentCache.Lookup found = cache.get(key);
+        res.header(HeaderNames.CONTENT_TYPE, "image/jpeg");
+        res.header(HeaderNames.CACHE_CONTROL, "public, max-age=86400");
+        if (isHead(req)) {
+            res.contentLength(found.bytes().length);
+            res.send();
+        } else {
+            res.send(found.bytes());
+        }
+    }
+
     /** {@code /play/{id}/master.m3u8[?session=S]}: a new session (or the one asked for), never a redirect. */
     private void playMaster(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
@@ -135,7 +178,7 @@ public final class SegmentService implements HttpService {
         res.header(X_SESSION_ID, session);
         ByteRange range = range(req, res, body.length);
         boolean head = isHead(req);
-        write(res, FileKind.MASTER, body, range, head);
+        write(res, FileKind.MASTER, body, range, head, java.util.OptionalLong.empty());
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent(range, head),
                 since(t0), range, head);
     }
@@ -174,7 +217,7 @@ public final class SegmentService implements HttpService {
             readAhead.afterServe(target, hint(req, target));
         }
         res.header(X_CACHE, found.outcome().cacheHeader());
-        write(res, file.kind(), found.bytes(), range, head);
+        write(res, file.kind(), found.bytes(), range, head, shaper.rate(session));
         events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
     }
 
@@ -205,7 +248,8 @@ public final class SegmentService implements HttpService {
         return r;
     }
 
-    private static void write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head) {
+    private static void write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head,
+                              java.util.OptionalLong shapedRate) {
         res.header(HeaderNames.CONTENT_TYPE, kind.contentType());
         res.header(HeaderNames.CACHE_CONTROL, kind.cacheControl());
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
@@ -220,6 +264,8 @@ public final class SegmentService implements HttpService {
         if (head) {
             res.contentLength(length);
             res.send();
+        } else if (shapedRate.isPresent()) {
+            SessionShaper.write(res, body, offset, length, shapedRate.getAsLong());
         } else {
             res.send(body, offset, length);
         }

@@ -50,7 +50,7 @@ public final class TaskOutcomes {
                 store.videos().setSource(c, t.videoId(), t.generation(), probe.source());
             } else if (publish != null) {
                 published[0] = store.videos().publish(c, t.videoId(), t.generation(), publish.variants(),
-                        prefixOf(publish.masterKey()));
+                        prefixOf(publish.masterKey()), publish.posterKey());
                 if (published[0]) {
                     store.jobs().transition(c, t.videoId(), t.generation(), JobState.PLANNED, JobState.DONE, now);
                 }

@@ -48,6 +48,19 @@ public final class WorkerModule implements RoleModule {
         return worker;
     }
 
+    /** A worker without a runnable ffmpeg/ffprobe cannot do its work: /health says so. */
+    @Override
+    public Map<String, java.util.function.BooleanSupplier> healthChecks() {
+        return Map.of("ffmpeg", () -> {
+            try {
+                io.vidforge.media.FfmpegBinaries.get();
+                return true;
+            } catch (RuntimeException | LinkageError e) {
+                return false;
+            }
+        });
+    }
+
     private boolean poll() {
         worker.pollOnce();
         return false; // pollOnce already claims until slots or tasks run out

@@ -95,7 +95,7 @@ public final class FakeLadder {
         }
         boolean published = platform.sql().inTransaction(c ->
                 platform.videos().transition(c, videoId, 1, VideoStatus.UPLOADED, VideoStatus.PROCESSING, "test")
-                        && platform.videos().publish(c, videoId, 1, ladder, prefix));
+                        && platform.videos().publish(c, videoId, 1, ladder, prefix, null));
         if (!published) {
             throw new IllegalStateException("could not publish " + videoId);
         }

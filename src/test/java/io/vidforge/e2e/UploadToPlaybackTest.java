@@ -1,0 +1,108 @@
+package io.vidforge.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.Node;
+import io.vidforge.config.Role;
+import io.vidforge.media.HlsAuthoringRules;
+import io.vidforge.media.MediaTools;
+import io.vidforge.media.RunControl;
+import io.vidforge.testing.Await;
+import io.vidforge.testing.EventLogs;
+import io.vidforge.testing.Http;
+import io.vidforge.testing.MediaClips;
+import io.vidforge.testing.TestNodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole story in one process with every role: a real clip is uploaded over HTTP, becomes ready
+ * through the orchestrator and a worker running ffmpeg, and plays over HTTP from the segment role.
+ */
+@Tag("db")
+class UploadToPlaybackTest {
+
+    @Test
+    void uploaded_clip_becomes_ready_once_and_plays_through_the_segment_role() throws Exception {
+        Path dir = Files.createTempDirectory("e2e");
+        MediaClips clips = new MediaClips(dir);
+        Path clip = clips.make(MediaClips.Clip.of("e2e-landscape", 640, 360, 5, 2));
+        Map<String, String> env = TestNodes.environment("e2e");
+        try (Node node = TestNodes.start(env, "all-1", EnumSet.allOf(Role.class),
+                Map.of("POLL_MILLIS", "100", "HEARTBEAT_SECONDS", "1", "LEASE_SECONDS", "10"),
+                java.time.Clock.systemUTC())) {
+            Http.Response up = Http.post(node.baseUri().resolve("/upload?title=E2E"), Files.readAllBytes(clip), "video/mp4");
+            assertEquals(201, up.status(), up.text());
+            String id = up.json().get("video_id").asText();
+
+            // Progress is visible while processing and only moves forward.
+            List<Double> progress = new ArrayList<>();
+            JsonNode video = Await.value(Duration.ofMinutes(3), "the video to become ready", () -> {
+                JsonNode v = Http.get(node.baseUri().resolve("/videos/" + id)).json();
+                progress.add(v.get("progress").asDouble());
+                assertTrue(!"failed".equals(v.get("status").asText()), "failed: " + v);
+                return "ready".equals(v.get("status").asText()) ? v : null;
+            });
+            for (int i = 1; i < progress.size(); i++) {
+                assertTrue(progress.get(i) >= progress.get(i - 1), "progress never goes back: " + progress);
+            }
+            assertEquals(1.0, video.get("progress").asDouble());
+            assertEquals(640, video.get("source").get("width").asInt());
+            assertEquals("aac", video.get("source").get("audio_codec").asText());
+            assertEquals(List.of("360p", "240p"), names(video.get("variants")));
+            assertEquals(List.of("uploaded", "processing", "ready"), statuses(video.get("history")));
+            assertEquals(1, video.get("attempts").asInt());
+
+            // Playback over HTTP: master (new session), every variant playlist and segment.
+            Http.Response master = Http.get(node.baseUri().resolve("/play/" + id + "/master.m3u8"));
+            assertEquals(200, master.status());
+            assertEquals("application/vnd.apple.mpegurl", master.header("Content-Type"));
+            String session = master.header("X-Session-Id");
+            HlsAuthoringRules.assertSatisfied(master.text(),
+                    uri -> Http.get(node.baseUri().resolve(uri)).text(), true, 360);
+            for (HlsAuthoringRules.StreamInf s : HlsAuthoringRules.parseMaster(master.text())) {
+                assertTrue(s.uri().startsWith("/s/" + session + "/" + id + "/"), s.uri());
+            }
+            assertEquals(200, Http.get(node.baseUri().resolve("/play/" + id + "/poster.jpg")).status());
+
+            // ffmpeg as a third-party HLS client reads the master over HTTP and decodes every variant.
+            MediaTools tools = clips.tools();
+            var result = tools.run(tools.ffmpeg(List.of("-v", "error", "-i",
+                    node.baseUri() + "/play/" + id + "/master.m3u8", "-map", "0", "-f", "null", "-")),
+                    RunControl.capturing(Duration.ofMinutes(2)));
+            assertEquals(0, result.exitCode(), result.stderrTail());
+
+            Path logs = Path.of(env.get("DATA_DIR"), "logs");
+            assertEquals(1, EventLogs.events(logs, "STATE_CHANGE",
+                    e -> id.equals(e.path("video_id").asText()) && "ready".equals(e.path("to").asText())).size(),
+                    "ready exactly once");
+            TreeSet<String> kinds = new TreeSet<>();
+            EventLogs.events(logs, "TASK_COMPLETED", e -> id.equals(e.path("video_id").asText()))
+                    .forEach(e -> kinds.add(e.path("kind").asText() + ":" + e.path("variant").asText("")));
+            assertEquals(new TreeSet<>(List.of("PROBE:", "TRANSCODE:360p", "TRANSCODE:240p", "PUBLISH:")), kinds);
+            assertTrue(!EventLogs.events(logs, "SERVE", e -> id.equals(e.path("video_id").asText())).isEmpty());
+        }
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.get("name").asText()));
+        return out;
+    }
+
+    private static List<String> statuses(JsonNode history) {
+        List<String> out = new ArrayList<>();
+        history.forEach(h -> out.add(h.get("status").asText()));
+        return out;
+    }
+}
