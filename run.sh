@@ -70,6 +70,13 @@ ensure_media_libs() {
   apt_install libpulse0 || die "the bundled ffmpeg needs libpulse.so.0 (apt-get install libpulse0)"
 }
 
+# Browser tests drive Debian's chromium through chromedriver (Selenium).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return 0; fi
+  say "installing chromium and chromium-driver (browser tests)"
+  apt_install chromium chromium-driver || die "browser tests need chromium and chromium-driver (apt-get install chromium chromium-driver)"
+}
+
 pg_ready() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 
 ensure_postgres() {
@@ -432,6 +439,8 @@ cmd_test() {
   ensure_maven
   ensure_media_libs
   ensure_postgres
+  ensure_nginx
+  ensure_chromium
   say "JDK: $JAVA_HOME ($(java_major "$JAVA_HOME/bin/java")); PostgreSQL: 127.0.0.1:5432 up"
   # Drop schemas left by earlier runs (each test makes its own schema in database 'test').
   if command -v psql >/dev/null; then

@@ -80,8 +80,9 @@ public final class Node implements AutoCloseable {
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(-1)
-                    // Without TCP_NODELAY every keep-alive response waits ~40 ms for the client's delayed ACK.
-                    .connectionOptions(o -> o.tcpNoDelay(true))
+                    // TCP_NODELAY would save ~40 ms (delayed ACK) per small keep-alive response, but with
+                    // Helidon 4.4's connectionOptions(..) tus-java-client's chunked PATCH then never gets
+                    // its response (TusUploadTest hangs): left at the default until that is understood.
                     .shutdownGracePeriod(Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10)))
                     .directHandlers(ErrorHandling.directHandlers())
                     .routing(routing)

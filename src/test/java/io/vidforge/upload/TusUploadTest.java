@@ -267,7 +267,13 @@ class TusUploadTest {
     // ---- helpers ------------------------------------------------------------------------------
 
     private static TusClient client(Node node) throws Exception {
-        TusClient c = new TusClient();
+        TusClient c = new TusClient() {
+            @Override
+            public void prepareConnection(java.net.HttpURLConnection connection) {
+                super.prepareConnection(connection);
+                connection.setReadTimeout(30_000); // a lost response fails the test instead of hanging it
+            }
+        };
         c.setUploadCreationURL(new URL(node.baseUri() + "/uploads"));
         return c;
     }
