@@ -70,6 +70,7 @@ public final class Node implements AutoCloseable {
             // Every answer names its node: nginx cannot tell which upstream it chose, the node can.
             routing.addFilter((chain, req, res) -> {
                 res.header(X_NODE_ID, nodeId);
+                rejectInvalidContentLength(req);
                 chain.proceed();
             });
             ErrorHandling.register(routing);
@@ -95,6 +96,22 @@ public final class Node implements AutoCloseable {
             platform.close();
             throw e;
         }
+    }
+
+    /** HTTP/1.1 forbids a negative or non-numeric Content-Length; Helidon would treat it as no body. */
+    private static void rejectInvalidContentLength(io.helidon.webserver.http.ServerRequest req) {
+        req.headers().first(HeaderNames.CONTENT_LENGTH).ifPresent(v -> {
+            boolean valid;
+            try {
+                valid = Long.parseLong(v.trim()) >= 0;
+            } catch (NumberFormatException e) {
+                valid = false;
+            }
+            if (!valid) {
+                throw io.vidforge.http.ApiException.badRequest("BAD_CONTENT_LENGTH",
+                        "Content-Length must be a non-negative whole number.");
+            }
+        });
     }
 
     public int port() {

@@ -2,6 +2,7 @@ package io.vidforge.http;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
@@ -36,6 +37,14 @@ public final class ErrorHandling {
         routing.error(RequestException.class, (req, res, e) -> {
             int status = e.status() == null ? 400 : e.status().code();
             send(res, status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", safe(e.getMessage()));
+        });
+        // Helidon's own refusals (a bad Range on static files, …) keep their 4xx status.
+        routing.error(HttpException.class, (req, res, e) -> {
+            int status = e.status().code();
+            if (status >= 500) {
+                LOG.log(Level.WARNING, "HTTP layer failure on " + req.path().path() + ": " + e.getMessage());
+            }
+            send(res, status, codeFor(e.status()), safe(e.getMessage()));
         });
         routing.error(Exception.class, (req, res, e) -> {
             LOG.log(Level.SEVERE, "unexpected failure on " + req.prologue().method().text() + " "

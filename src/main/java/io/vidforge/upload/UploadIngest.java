@@ -122,8 +122,9 @@ public final class UploadIngest {
             byte[] buf = in.readNBytes(MediaSniffer.PEEK_BYTES);
             in.reset();
             return buf;
-        } catch (IOException e) {
-            throw new ApiException(400, "UPLOAD_INTERRUPTED", "The upload stream broke off: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // A malformed chunked body fails inside the HTTP layer's decoder as a runtime exception.
+            throw new ApiException(400, "UPLOAD_INTERRUPTED", "The upload stream is malformed or broke off.");
         }
     }
 

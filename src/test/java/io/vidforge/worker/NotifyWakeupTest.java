@@ -2,7 +2,6 @@ package io.vidforge.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vidforge.Platform;
 import io.vidforge.db.PgListener;
@@ -29,9 +28,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On PostgreSQL, LISTEN/NOTIFY wakes idle loops of other nodes at once: with a 30 s poll interval, work
- * made available elsewhere starts within a fraction of a second. (H2 has no NOTIFY: skipped there.)
+ * made available elsewhere starts within a fraction of a second. H2 has no NOTIFY: the tag keeps this
+ * test out of the H2 run and in the PostgreSQL run (pom.xml), so it never silently skips.
  */
-@Tag("db")
+@Tag("postgres-only")
 class NotifyWakeupTest {
     private static final String SLOW_POLL = "30000";
     private LiveCluster cluster;
@@ -39,7 +39,7 @@ class NotifyWakeupTest {
 
     @BeforeEach
     void setUp() {
-        assumeTrue(TestDatabases.postgres(), "LISTEN/NOTIFY exists on PostgreSQL only");
+        assertTrue(TestDatabases.postgres(), "LISTEN/NOTIFY exists on PostgreSQL only: run with test.db=postgres");
         cluster = new LiveCluster("notify", Map.of("POLL_MILLIS", SLOW_POLL, "LEADER_LEASE_SECONDS", "120",
                 "HEARTBEAT_SECONDS", "5", "LEASE_SECONDS", "30"));
     }
