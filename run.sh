@@ -475,7 +475,7 @@ summarize_tests() {
 
 cmd_report() {
   build
-  jvm -cp "$JAR" io.vidforge.report.ReportMain --logs "$DATA_DIR/logs" "$@"
+  jvm -cp "$JAR" io.vidforge.report.ReportMain --logs "$DATA_DIR/logs" --out "$DATA_DIR/report.html" "$@"
 }
 
 usage() {
