@@ -13,7 +13,7 @@ import io.vidforge.config.Role;
 import io.vidforge.storage.ObjectStore;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.SampleBytes;
-import io.vidforge.testing.TestClock;
+import io.vidforge.testing.ManualClock;
 import io.vidforge.testing.TestNodes;
 import io.vidforge.testing.TestS3;
 import java.io.ByteArrayInputStream;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 @Tag("db")
 class TusUploadTest {
     private Map<String, String> env;
-    private TestClock clock;
+    private ManualClock clock;
     private Node nodeA;
     private Node nodeB;
     private ObjectStore store;
@@ -47,7 +47,7 @@ class TusUploadTest {
     @BeforeEach
     void start() {
         env = TestNodes.environment("tus");
-        clock = TestClock.now();
+        clock = ManualClock.startingNow();
         Map<String, String> o = Map.of("TUS_EXPIRY_SECONDS", "3600");
         nodeA = TestNodes.start(env, "upload-1", Set.of(Role.UPLOAD), o, clock);
         nodeB = TestNodes.start(env, "upload-2", Set.of(Role.UPLOAD), o, clock);
