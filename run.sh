@@ -209,10 +209,18 @@ cmd_demo() {
   Video:     http://127.0.0.1:$PORT/videos/$id
   Master:    http://127.0.0.1:$PORT/play/$id/master.m3u8
   Player:    http://127.0.0.1:$PORT/player/?v=$id
-  Report:    ./run.sh report --video $id
+  Report:    ./run.sh report --video $id    (one playback: --session S, S as shown on the page)
 
-  Open the player; use its "cap bandwidth" control (or your browser's network throttling) to watch
-  hls.js switch rungs, then ./run.sh report to see the switches the segment node logged.
+  Watch adaptive bitrate switch rungs (the clip loops; docs/abr.md explains what you see):
+    1. Open the player. hls.js starts at 480p and climbs to 720p; the chart plots the played level,
+       the loading level, the bandwidth estimate and the cap.
+    2. Set "cap bandwidth" to 500 kb/s: the segment node slows this session only (POST /s/S/shape).
+       The loading level drops to 240p within seconds; the played level follows once the 10 s
+       buffer has played out.
+    3. Set it back to "none": hls.js climbs back, rung by rung, to 720p.
+    4. ./run.sh report --session S prints the switches the segment node logged and writes the chart
+       (data/report.html, data/report-S.svg).
+  The cap works in every browser, Safari included; DevTools network throttling works too.
 EOF
   serve_until_interrupted
 }

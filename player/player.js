@@ -1,29 +1,56 @@
 // VidForge player: hls.js where Media Source Extensions exist, native HLS otherwise (Safari on iOS).
-// It shows what adaptive bitrate is doing and keeps a machine-readable record in window.vf so an
-// automated browser test can compare the player's view with the segment nodes' logs.
+// It shows what adaptive bitrate is doing and keeps a machine-readable record in window.vf, so an
+// automated browser test can compare the player's view with the segment nodes' logs:
+//   vf.switches   LEVEL_SWITCHED: the level being played changed (what the viewer sees)
+//   vf.loads      the level of loaded fragments changed (what the segment node serves: SERVE lines)
+//   vf.fragments  every fragment loaded: level, variant, sn, bytes, ms, X-Node-Id, X-Cache
+//   vf.caps       server-side caps set from the cap control (POST /s/{session}/shape?kbps=N)
+//   vf.marks      labelled moments (vf.mark('…')), e.g. a test throttling the browser's network
+// Every entry has t (seconds since the page loaded) and wall (epoch milliseconds, comparable with the
+// event logs' ts on the same machine).
 (function () {
   'use strict';
 
   const params = new URLSearchParams(location.search);
   const videoId = params.get('v');
-  const session = params.get('session') || randomSession();
+  const asked = params.get('session');
+  const session = asked && /^[A-Za-z0-9_-]{1,64}$/.test(asked) ? asked : randomSession();
+  // A small forward buffer makes a switch visible soon after the network changes: hls.js loads the next
+  // fragment when less than this is buffered, and the played level changes once the playhead gets there.
+  const bufferSeconds = Math.min(60, Math.max(4, Number(params.get('buffer')) || 10));
+  const ewma = (params.get('ewma') || '').split(',').map(Number);
+  if (!(ewma.length === 2 && ewma[0] > 0 && ewma[1] > 0)) { ewma.splice(0, ewma.length, 0.5, 1); }
   const $ = (id) => document.getElementById(id);
   const video = $('video');
   const started = performance.now();
 
-  // What the test harness reads: level switches, fragments loaded (with the node that served them).
-  const vf = window.vf = { session, videoId, engine: null, levels: [], switches: [], fragments: [], errors: [], ready: false };
+  const vf = window.vf = {
+    session, videoId, bufferSeconds, ewma, engine: null, ready: false, cap: 0,
+    levels: [], switches: [], loads: [], fragments: [], caps: [], marks: [], errors: [],
+    mark,
+  };
 
   $('session').textContent = session;
+  document.querySelectorAll('.sid').forEach((e) => { e.textContent = session; });
+  // Replay at the end (handy with short clips); hls.js restarts from an empty buffer, see playWithHlsJs.
+  $('loop').checked = params.get('loop') !== '0';
+  video.loop = $('loop').checked;
+  $('loop').addEventListener('change', (e) => { video.loop = e.target.checked && vf.engine === 'native HLS'; });
+  $('cap').addEventListener('change', (e) => shape(Number(e.target.value)));
 
   if (!videoId || !/^[0-9a-f]{64}$/.test(videoId)) {
-    return fail('Add ?v=VIDEO_ID (64 hex characters) to the address.');
+    fail('Add ?v=VIDEO_ID (64 hex characters) to the address.');
+    return;
+  }
+  if (asked && asked !== session) {
+    logLine('session "' + asked + '" is not 1–64 of [A-Za-z0-9_-]; using ' + session, 'down');
   }
   fetch('/videos/' + videoId).then((r) => r.ok ? r.json() : null).then((v) => {
     if (v && v.title) { $('title').textContent = v.title; }
   }).catch(() => {});
 
   const src = '/s/' + session + '/' + videoId + '/master.m3u8';
+  let refresh = () => {};
 
   if (window.Hls && Hls.isSupported()) {
     playWithHlsJs(src);
@@ -33,8 +60,6 @@
     fail('This browser plays neither HLS nor Media Source Extensions.');
   }
 
-  $('cap').addEventListener('change', (e) => shape(Number(e.target.value)));
-
   // ---------------------------------------------------------------------------------------------
 
   function playWithHlsJs(url) {
@@ -43,109 +68,196 @@
     const hls = new Hls({
       // CMCD tells the segment node which object comes next (nor), so it can read ahead exactly.
       cmcd: { sessionId: session, contentId: videoId },
-      // Start from the bandwidth estimate, not a fixed level, and react quickly in demos.
-      abrEwmaFastVoD: 2,
-      abrEwmaSlowVoD: 6,
-      maxBufferLength: 12,
-      maxMaxBufferLength: 20,
+      // hls.js weights each bandwidth sample by its download time, and its averages have half-lives
+      // in seconds of download (defaults 3 and 9). On a fast link a low-rung segment downloads in a few
+      // milliseconds, so after a slow spell the estimate climbs by about 8·ln2·bytes/half-life per
+      // segment: with the defaults about 35 kb/s per 50 KB segment, some 20 segments before it may
+      // leave the lowest rung. Short half-lives let the player climb back within a few segments;
+      // ?ewma=3,9 restores hls.js's defaults (docs/abr.md).
+      abrEwmaFastVoD: ewma[0],
+      abrEwmaSlowVoD: ewma[1],
+      // Both limits: hls.js otherwise grows the buffer up to maxMaxBufferLength for low bit rates.
+      maxBufferLength: bufferSeconds,
+      maxMaxBufferLength: bufferSeconds,
+      // Drop what was played long ago.
+      backBufferLength: 10,
+    });
+    // Looping with the element's own loop would replay the previous pass's buffered segments, whatever
+    // their level: the played level would contradict what was just loaded. Start each pass empty
+    // instead, so it is loaded (and logged by the segment node) at the level ABR chooses now.
+    video.loop = false;
+    video.addEventListener('ended', () => {
+      if (!$('loop').checked) { return; }
+      hls.trigger(Hls.Events.BUFFER_FLUSHING, { startOffset: 0, endOffset: Number.POSITIVE_INFINITY, type: null });
+      video.currentTime = 0;
+      video.play().catch(() => {});
+      mark('replay from the start');
     });
     vf.hls = hls;
     hls.loadSource(url);
     hls.attachMedia(video);
 
     hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => {
-      vf.levels = data.levels.map((l, i) => ({ index: i, height: l.height, width: l.width, bitrate: l.bitrate, name: l.name || (l.height + 'p') }));
+      vf.levels = data.levels.map((l, i) => ({ index: i, name: variantName(l), height: l.height, width: l.width,
+        bitrate: l.bitrate }));
       const sel = $('levelSelect');
       vf.levels.forEach((l) => {
         const o = document.createElement('option');
         o.value = String(l.index);
-        o.textContent = l.height + 'p · ' + kbps(l.bitrate);
+        o.textContent = l.name + ' · ' + l.width + '×' + l.height + ' · ' + kbps(l.bitrate);
         sel.appendChild(o);
       });
-      sel.addEventListener('change', () => { hls.currentLevel = Number(sel.value); });
+      // currentLevel switches at once (the buffer is replaced); -1 hands control back to ABR.
+      sel.addEventListener('change', () => {
+        hls.currentLevel = Number(sel.value);
+        logLine(Number(sel.value) < 0 ? 'quality: auto' : 'quality fixed at ' + vf.levels[Number(sel.value)].name, '');
+      });
       vf.ready = true;
+      logLine('ladder: ' + vf.levels.map((l) => l.name + ' ' + kbps(l.bitrate)).join(', '), '');
       video.play().catch(() => {});
     });
 
     hls.on(Hls.Events.LEVEL_SWITCHED, (_, data) => {
-      const l = hls.levels[data.level];
-      const prev = vf.switches.length ? vf.switches[vf.switches.length - 1] : null;
-      const entry = { t: now(), level: data.level, height: l.height, bitrate: l.bitrate,
-        direction: prev == null ? 'start' : (l.bitrate > prev.bitrate ? 'up' : 'down') };
-      vf.switches.push(entry);
-      logLine(entry.direction === 'start' ? 'start at ' + l.height + 'p' :
-        (entry.direction === 'up' ? '▲ ' : '▼ ') + l.height + 'p (' + kbps(l.bitrate) + ')', entry.direction);
-      $('switches').textContent = String(Math.max(0, vf.switches.length - 1));
-      showLevel(l, data.level);
+      const l = vf.levels[data.level];
+      const entry = change(vf.switches, l);
+      logLine(entry.direction === 'start' ? 'playing ' + l.name :
+        arrow(entry.direction) + ' playing ' + l.name + ' (' + kbps(l.bitrate) + ')', entry.direction);
+      showPlaying(l);
+      refresh();
     });
 
     hls.on(Hls.Events.FRAG_LOADED, (_, data) => {
+      const frag = data.frag;
+      if (frag.type && frag.type !== 'main') { return; }
+      const l = vf.levels[frag.level];
       const xhr = data.networkDetails;
-      const node = xhr && xhr.getResponseHeader ? xhr.getResponseHeader('X-Node-Id') : null;
-      const cache = xhr && xhr.getResponseHeader ? xhr.getResponseHeader('X-Cache') : null;
-      vf.fragments.push({ t: now(), level: data.frag.level, sn: data.frag.sn, node, cache,
-        bytes: data.payload ? data.payload.byteLength : 0 });
-      if (node) { $('node').textContent = node + (cache ? ' · ' + cache : ''); }
+      const header = (name) => (xhr && xhr.getResponseHeader ? xhr.getResponseHeader(name) : null);
+      const stats = frag.stats || {};
+      const loading = stats.loading || {};
+      const f = { t: now(), wall: Date.now(), level: frag.level, variant: l ? l.name : null, sn: frag.sn,
+        bytes: stats.loaded || stats.total || 0, ms: Math.round((loading.end || 0) - (loading.start || 0)),
+        node: header('X-Node-Id'), cache: header('X-Cache') };
+      vf.fragments.push(f);
+      const last = vf.loads.length ? vf.loads[vf.loads.length - 1] : null;
+      if (l && (!last || last.level !== frag.level)) {
+        const entry = change(vf.loads, l);
+        entry.sn = frag.sn;
+        if (entry.direction !== 'start') {
+          logLine(arrow(entry.direction) + ' loading ' + l.name + ' from segment ' + frag.sn, entry.direction);
+        }
+      }
+      $('loading').textContent = l ? l.name + ' · ' + kbps(l.bitrate) : '–';
+      $('node').textContent = '#' + frag.sn + ' ' + (f.node || '?') + (f.cache ? ' · ' + f.cache : '')
+        + (f.ms > 0 ? ' · ' + kbps(f.bytes * 8000 / f.ms) : '');
     });
 
     hls.on(Hls.Events.ERROR, (_, data) => {
-      vf.errors.push({ t: now(), type: data.type, details: data.details, fatal: data.fatal });
+      vf.errors.push({ t: now(), wall: Date.now(), type: data.type, details: data.details, fatal: data.fatal });
       if (!data.fatal) { return; }
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
         logLine('network error: ' + data.details + ', retrying', 'down');
         hls.startLoad();
       } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+        logLine('media error: ' + data.details + ', recovering', 'down');
         hls.recoverMediaError();
       } else {
         fail('Playback failed: ' + data.details);
       }
     });
 
-    setInterval(() => {
+    refresh = () => {
+      const playing = vf.switches.length ? vf.switches[vf.switches.length - 1].bitrate : null;
+      const loadingLevel = vf.levels[hls.loadLevel];
       $('estimate').textContent = kbps(hls.bandwidthEstimate);
-      $('buffer').textContent = bufferAhead().toFixed(1) + ' s';
-      sample(hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel, hls.bandwidthEstimate);
-    }, 500);
+      $('buffer').textContent = bufferAhead().toFixed(1) + ' s (target ' + bufferSeconds + ' s)';
+      sample(playing, loadingLevel ? loadingLevel.bitrate : null, hls.bandwidthEstimate);
+    };
+    setInterval(refresh, 500);
   }
 
-  // Safari (and iOS) play HLS natively: no level events, but the rendered resolution tells the rung.
+  // Safari (and iOS) play HLS natively: no level events, but the decoded resolution tells the rung, and
+  // the master playlist (fetched here too) tells its bit rate.
   function playNatively(url) {
     vf.engine = 'native HLS';
     $('engine').textContent = vf.engine;
+    $('levelSelect').disabled = true;
+    // The browser's own player does not say what it loads or how fast it thinks the network is.
+    ['loading', 'estimate', 'node'].forEach((id) => { $(id).textContent = 'n/a (native HLS)'; });
+    fetch(url).then((r) => r.text()).then((text) => {
+      vf.levels = parseMaster(text);
+      logLine('ladder: ' + vf.levels.map((l) => l.name + ' ' + kbps(l.bitrate)).join(', '), '');
+    }).catch(() => {});
     video.src = url;
     video.addEventListener('loadedmetadata', () => { vf.ready = true; video.play().catch(() => {}); });
     let lastHeight = 0;
     video.addEventListener('resize', () => {
       if (video.videoHeight && video.videoHeight !== lastHeight) {
-        const direction = lastHeight === 0 ? 'start' : (video.videoHeight > lastHeight ? 'up' : 'down');
-        vf.switches.push({ t: now(), height: video.videoHeight, direction });
-        logLine((direction === 'up' ? '▲ ' : direction === 'down' ? '▼ ' : 'start at ') + video.videoHeight + 'p', direction);
-        $('switches').textContent = String(Math.max(0, vf.switches.length - 1));
+        const l = vf.levels.find((x) => x.height === video.videoHeight)
+          || { index: -1, name: video.videoHeight + 'p', height: video.videoHeight, width: video.videoWidth, bitrate: null };
+        const entry = change(vf.switches, l);
+        logLine((entry.direction === 'start' ? 'playing ' : arrow(entry.direction) + ' playing ') + l.name, entry.direction);
+        showPlaying(l);
+        refresh();
         lastHeight = video.videoHeight;
       }
-      $('resolution').textContent = video.videoWidth + '×' + video.videoHeight;
     });
-    setInterval(() => {
+    refresh = () => {
       $('buffer').textContent = bufferAhead().toFixed(1) + ' s';
-      sample(null, null);
-    }, 500);
+      sample(vf.switches.length ? vf.switches[vf.switches.length - 1].bitrate : null, null, null);
+    };
+    setInterval(refresh, 500);
   }
 
-  // Asks the segment service to cap this session's throughput: ABR in any browser, Safari included,
+  // Asks the segment node to cap this session's throughput: ABR in any browser, Safari included,
   // without developer tools.
   function shape(kbpsValue) {
     fetch('/s/' + session + '/shape?kbps=' + kbpsValue, { method: 'POST' })
-      .then((r) => logLine(kbpsValue ? 'server cap ' + kbpsValue + ' kb/s' : 'server cap removed', r.ok ? '' : 'down'))
+      .then((r) => {
+        const entry = { t: now(), wall: Date.now(), kbps: kbpsValue, ok: r.ok };
+        vf.caps.push(entry);
+        if (!r.ok) {
+          logLine('cap refused: HTTP ' + r.status, 'down');
+          return;
+        }
+        vf.cap = kbpsValue;
+        $('capState').textContent = kbpsValue ? kbps(kbpsValue * 1000) : 'none';
+        logLine(kbpsValue ? 'server-side cap ' + kbps(kbpsValue * 1000) : 'server-side cap removed', 'mark');
+      })
       .catch((e) => logLine('cap failed: ' + e, 'down'));
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Live chart: level (step line) and bandwidth estimate over the last two minutes.
+  /** A labelled moment on the chart and in the log (tests mark browser throttling with it). */
+  function mark(label) {
+    const entry = { t: now(), wall: Date.now(), label: String(label) };
+    vf.marks.push(entry);
+    logLine('mark: ' + entry.label, 'mark');
+    return entry;
+  }
 
+  /** Appends a level change to list (switches or loads), with its direction by bit rate. */
+  function change(list, l) {
+    const prev = list.length ? list[list.length - 1] : null;
+    const entry = { t: now(), wall: Date.now(), level: l.index, variant: l.name, height: l.height, bitrate: l.bitrate,
+      direction: prev == null ? 'start' : (l.bitrate > prev.bitrate || (l.bitrate == null && l.height > prev.height)
+        ? 'up' : 'down') };
+    list.push(entry);
+    if (list === vf.switches) {
+      const downs = list.filter((s) => s.direction === 'down').length;
+      const ups = list.filter((s) => s.direction === 'up').length;
+      $('switches').textContent = (downs + ups) + ' (' + downs + ' ▼ / ' + ups + ' ▲)';
+    }
+    return entry;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Live chart: the last two minutes of played and loading level, bandwidth estimate and cap, on one
+  // logarithmic bit-rate axis, so the estimate can be compared with the rungs it chooses between.
+
+  const WINDOW = 120;
   const points = [];
-  function sample(level, estimate) {
-    points.push({ t: now(), level, estimate });
-    while (points.length && points[0].t < now() - 120) { points.shift(); }
+  function sample(playing, loading, estimate) {
+    points.push({ t: now(), playing, loading, estimate, cap: vf.cap ? vf.cap * 1000 : null });
+    while (points.length && points[0].t < now() - WINDOW) { points.shift(); }
     draw();
   }
 
@@ -153,47 +265,150 @@
     const c = $('chart');
     const dpr = window.devicePixelRatio || 1;
     const w = c.clientWidth, h = c.clientHeight;
-    if (c.width !== w * dpr) { c.width = w * dpr; c.height = h * dpr; }
+    if (!w || !h) { return; }
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+    }
     const g = c.getContext('2d');
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    if (!points.length) { return; }
-    const t0 = points[0].t, t1 = Math.max(points[points.length - 1].t, t0 + 10);
-    const x = (t) => 8 + (w - 16) * (t - t0) / (t1 - t0);
-    const levels = Math.max(1, vf.levels.length);
-    const yLevel = (l) => h - 12 - (h - 24) * (l + 0.5) / levels;
-    const maxBw = Math.max(1, ...points.map((p) => p.estimate || 0), ...vf.levels.map((l) => l.bitrate));
-    const yBw = (b) => h - 12 - (h - 24) * b / maxBw;
-
-    g.strokeStyle = '#252a35';
+    const pad = { l: 44, r: 118, t: 12, b: 22 };
+    const t1 = Math.max(now(), 30);
+    const t0 = Math.max(0, t1 - WINDOW, points.length ? points[0].t : 0);
+    const span = Math.max(30, t1 - t0);
+    const x = (t) => pad.l + (w - pad.l - pad.r) * (t - t0) / span;
+    const rates = vf.levels.map((l) => l.bitrate).filter((b) => b > 0);
+    const lo = Math.min(100e3, ...rates.map((b) => b / 1.6));
+    const hi = Math.max(10e6, ...rates.map((b) => b * 2.5));
+    const y = (b) => {
+      const v = Math.min(hi, Math.max(lo, b));
+      return h - pad.b - (h - pad.t - pad.b) * (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo));
+    };
+    g.font = '11px system-ui, sans-serif';
     g.lineWidth = 1;
-    vf.levels.forEach((l) => { g.beginPath(); g.moveTo(8, yLevel(l.index)); g.lineTo(w - 8, yLevel(l.index)); g.stroke(); });
-    g.fillStyle = '#8a90a2';
-    g.font = '10px system-ui';
-    vf.levels.forEach((l) => g.fillText(l.height + 'p', w - 40, yLevel(l.index) - 2));
 
-    g.strokeStyle = '#ffb347';
-    g.beginPath();
-    points.filter((p) => p.estimate).forEach((p, i) => (i ? g.lineTo(x(p.t), yBw(p.estimate)) : g.moveTo(x(p.t), yBw(p.estimate))));
-    g.stroke();
+    // Bit-rate scale on the left, rungs as grid lines labelled on the right.
+    g.fillStyle = '#6b7286';
+    g.textAlign = 'right';
+    [100e3, 300e3, 1e6, 3e6, 10e6, 30e6].filter((b) => b >= lo && b <= hi).forEach((b) => {
+      g.fillText(b >= 1e6 ? b / 1e6 + 'M' : b / 1e3 + 'k', pad.l - 6, y(b) + 4);
+    });
+    g.textAlign = 'left';
+    vf.levels.forEach((l) => {
+      g.strokeStyle = '#2a3040';
+      g.setLineDash([]);
+      line(g, pad.l, y(l.bitrate), w - pad.r, y(l.bitrate));
+      g.fillStyle = '#9aa1b4';
+      g.fillText(l.name + ' · ' + kbps(l.bitrate), w - pad.r + 6, y(l.bitrate) + 4);
+    });
 
-    g.strokeStyle = '#4f8cff';
-    g.lineWidth = 2.5;
+    // Time axis.
+    g.strokeStyle = '#3a4152';
+    line(g, pad.l, h - pad.b, w - pad.r, h - pad.b);
+    const tick = span > 60 ? 20 : 10;
+    g.fillStyle = '#6b7286';
+    g.textAlign = 'center';
+    for (let t = Math.ceil(t0 / tick) * tick; t <= t0 + span; t += tick) {
+      line(g, x(t), h - pad.b, x(t), h - pad.b + 4);
+      g.fillText(t + ' s', x(t), h - 6);
+    }
+
+    // Marks and cap changes: vertical lines with labels.
+    g.textAlign = 'left';
+    const labelled = vf.marks.map((m) => ({ t: m.t, label: m.label }))
+      .concat(vf.caps.filter((k) => k.ok).map((k) => ({ t: k.t, label: k.kbps ? 'cap ' + kbps(k.kbps * 1000) : 'cap off' })));
+    const labels = [];
+    labelled.filter((m) => m.t >= t0).sort((a, b) => a.t - b.t).forEach((m, i) => {
+      g.strokeStyle = '#8a90a2';
+      g.setLineDash([2, 3]);
+      line(g, x(m.t), pad.t, x(m.t), h - pad.b);
+      g.setLineDash([]);
+      labels.push({ x: x(m.t) + 3, y: pad.t + 22 + (i % 3) * 14, text: m.label });
+    });
+
+    const visible = points.filter((p) => p.t >= t0);
+    series(g, visible, 'cap', x, y, '#ff5c5c', 1.5, [6, 4], false);
+    series(g, visible, 'estimate', x, y, '#ffb347', 1.5, [], false);
+    series(g, visible, 'loading', x, y, '#9fc1ff', 1.5, [4, 3], true);
+    series(g, visible, 'playing', x, y, '#4f8cff', 3, [], true);
+    g.setLineDash([]);
+    // Mark labels last, on a backing, so the lines do not run through them.
+    labels.forEach((l) => {
+      const width = g.measureText(l.text).width;
+      g.fillStyle = 'rgba(16, 19, 26, 0.85)';
+      g.fillRect(l.x - 2, l.y - 10, width + 4, 13);
+      g.fillStyle = '#c8ccd8';
+      g.fillText(l.text, l.x, l.y);
+    });
+    const lastPoint = visible[visible.length - 1];
+    if (lastPoint && lastPoint.estimate > hi) {
+      g.fillStyle = '#ffb347';
+      g.textAlign = 'right';
+      g.fillText('estimate ' + kbps(lastPoint.estimate) + ' (off scale)', w - pad.r - 4, pad.t + 10);
+      g.textAlign = 'left';
+    }
+  }
+
+  /** One series as a line (step line for levels); a gap where the value is missing. */
+  function series(g, pts, key, x, y, color, width, dash, step) {
+    g.strokeStyle = color;
+    g.lineWidth = width;
+    g.setLineDash(dash);
     g.beginPath();
     let prev = null;
-    points.filter((p) => p.level != null && p.level >= 0).forEach((p) => {
-      if (prev == null) { g.moveTo(x(p.t), yLevel(p.level)); } else { g.lineTo(x(p.t), yLevel(prev)); g.lineTo(x(p.t), yLevel(p.level)); }
-      prev = p.level;
+    pts.forEach((p) => {
+      const v = p[key];
+      if (!(v > 0)) { prev = null; return; }
+      if (prev == null) {
+        g.moveTo(x(p.t), y(v));
+      } else if (step) {
+        g.lineTo(x(p.t), y(prev));
+        g.lineTo(x(p.t), y(v));
+      } else {
+        g.lineTo(x(p.t), y(v));
+      }
+      prev = v;
     });
+    g.stroke();
+    g.lineWidth = 1;
+  }
+
+  function line(g, x1, y1, x2, y2) {
+    g.beginPath();
+    g.moveTo(x1, y1);
+    g.lineTo(x2, y2);
     g.stroke();
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  function showLevel(l, index) {
-    $('level').textContent = String(index) + ' (' + (l.name || l.height + 'p') + ')';
-    $('resolution').textContent = l.width + '×' + l.height;
-    $('bitrate').textContent = kbps(l.bitrate);
+  /** The segment node's variant name (720p, …): the directory of the level's playlist URL. */
+  function variantName(l) {
+    const u = Array.isArray(l.url) ? l.url[0] : l.url;
+    const m = /\/([A-Za-z0-9_-]+)\/index\.m3u8/.exec(u || '');
+    return m ? m[1] : (l.name || l.height + 'p');
+  }
+
+  function parseMaster(text) {
+    const lines = text.split(/\r?\n/);
+    const out = [];
+    lines.forEach((line, i) => {
+      if (!line.startsWith('#EXT-X-STREAM-INF:')) { return; }
+      const bw = /(?:^|[:,])BANDWIDTH=(\d+)/.exec(line);
+      const res = /RESOLUTION=(\d+)x(\d+)/.exec(line);
+      const uri = (lines[i + 1] || '').trim();
+      out.push({ name: variantName({ url: uri }), bitrate: bw ? Number(bw[1]) : null,
+        width: res ? Number(res[1]) : 0, height: res ? Number(res[2]) : 0 });
+    });
+    out.sort((a, b) => a.bitrate - b.bitrate);
+    out.forEach((l, i) => { l.index = i; });
+    return out;
+  }
+
+  function showPlaying(l) {
+    $('level').textContent = l.name + (l.index >= 0 ? ' (level ' + l.index + ' of ' + vf.levels.length + ')' : '');
+    $('resolution').textContent = (l.width ? l.width + '×' + l.height : '?') + ' · ' + kbps(l.bitrate);
   }
 
   function bufferAhead() {
@@ -206,7 +421,11 @@
 
   function logLine(text, cls) {
     const li = document.createElement('li');
-    li.textContent = now().toFixed(1) + ' s  ' + text;
+    const time = document.createElement('span');
+    time.className = 'time';
+    time.textContent = now().toFixed(1) + ' s';
+    li.appendChild(time);
+    li.appendChild(document.createTextNode(text));
     if (cls) { li.className = cls; }
     $('log').prepend(li);
   }
@@ -215,13 +434,17 @@
     const m = $('message');
     m.textContent = text;
     m.hidden = false;
-    vf.errors.push({ t: now(), fatal: true, details: text });
+    vf.errors.push({ t: now(), wall: Date.now(), fatal: true, details: text });
   }
 
+  function arrow(direction) { return direction === 'up' ? '▲' : '▼'; }
   function now() { return (performance.now() - started) / 1000; }
-  function kbps(bps) { return bps ? (bps >= 1e6 ? (bps / 1e6).toFixed(2) + ' Mb/s' : Math.round(bps / 1e3) + ' kb/s') : '–'; }
+  function kbps(bps) {
+    if (!(bps > 0)) { return '–'; }
+    return bps >= 1e6 ? (bps / 1e6).toFixed(bps >= 10e6 ? 0 : 2) + ' Mb/s' : Math.round(bps / 1e3) + ' kb/s';
+  }
   function randomSession() {
-    const a = new Uint8Array(9);
+    const a = new Uint8Array(12);
     crypto.getRandomValues(a);
     return Array.from(a, (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
   }

@@ -20,6 +20,7 @@ public final class HtmlReport {
     private static final int PLOT_HEIGHT = 200;
     private static final int BAND_HEIGHT = 18;
     private static final int HEIGHT = TOP + PLOT_HEIGHT + 70;
+    private static final String CAP_COLOR = "#c0392b";
     private static final String[] NODE_COLORS = {"#4e79a7", "#f28e2b", "#76b7b2", "#b07aa1", "#edc948", "#9c755f",
             "#59a14f", "#ff9da7"};
 
@@ -106,6 +107,15 @@ public final class HtmlReport {
             }
             h.append("</table>\n");
         }
+        if (!s.caps().isEmpty()) {
+            h.append("<table><tr><th>at</th><th>server-side cap</th><th>node</th></tr>\n");
+            for (SessionReport.Cap cap : s.caps()) {
+                h.append("<tr><td class=\"n\">").append(Format.offset(cap.at())).append("</td><td>")
+                        .append(cap.kbps() > 0 ? Format.bandwidth(cap.kbps() * 1000) : "removed").append("</td><td>")
+                        .append(esc(cap.node())).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
         h.append("<table><tr><th>from</th><th>to</th><th>node</th><th>requests</th></tr>\n");
         for (SessionReport.NodeSpan n : s.nodes()) {
             h.append("<tr><td class=\"n\">").append(Format.offset(n.from())).append("</td><td class=\"n\">")
@@ -133,6 +143,8 @@ public final class HtmlReport {
         g.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
                 .append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
                 .append("\" font-family=\"system-ui,sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"variant over time\">\n");
+        // Opaque, so the chart stays readable when embedded on a dark page.
+        g.append("<rect width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT).append("\" fill=\"#fff\"/>\n");
         g.append("<rect x=\"").append(LEFT).append("\" y=\"").append(TOP).append("\" width=\"").append(plotWidth)
                 .append("\" height=\"").append(PLOT_HEIGHT).append("\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n");
         for (int i = 0; i < levels.size(); i++) {
@@ -173,6 +185,14 @@ public final class HtmlReport {
             }
         }
         g.append(text(LEFT - 8, bandY + 13, "end", "node"));
+        // Server-side caps (SHAPE lines): where the session's throughput limit changed.
+        for (SessionReport.Cap c : s.caps()) {
+            double cx = x.applyAsDouble(seconds(c.at()));
+            g.append(line(cx, TOP, cx, TOP + PLOT_HEIGHT, CAP_COLOR, "6 3"));
+            g.append(text(cx + 3, TOP + PLOT_HEIGHT - 6, "start",
+                    c.kbps() > 0 ? "cap " + Format.bandwidth(c.kbps() * 1000) : "cap off")
+                    .replace("<text ", "<text fill=\"" + CAP_COLOR + "\" "));
+        }
         // The variant as a step line, then one dot per media segment.
         List<SessionReport.SegmentServe> segs = s.segments();
         if (!segs.isEmpty()) {
@@ -205,7 +225,9 @@ public final class HtmlReport {
                 .append("<circle cx=\"").append(LEFT + 210).append("\" cy=\"").append(ly - 4).append("\" r=\"4\" fill=\"#d23c3c\"/>")
                 .append(text(LEFT + 218, ly, "start", "miss"))
                 .append(line(LEFT + 262, ly - 8, LEFT + 262, ly + 2, "#555", "4 3"))
-                .append(text(LEFT + 268, ly, "start", "node change"));
+                .append(text(LEFT + 268, ly, "start", "node change"))
+                .append(line(LEFT + 352, ly - 8, LEFT + 352, ly + 2, CAP_COLOR, "6 3"))
+                .append(text(LEFT + 358, ly, "start", "server-side cap changed"));
         return g.append("</svg>\n").toString();
     }
 

@@ -34,8 +34,10 @@ public record PlaybackReport(Path logDir, List<Path> files, int skippedLines, in
         return new PlaybackReport(logDir, logs.files(), logs.skippedLines(), logs.events().size(), List.copyOf(reports));
     }
 
+    /** What a segment node logs per session: requests, read-ahead and server-side caps. */
     private static boolean isPlayback(String event) {
-        return "SERVE".equals(event) || "PREFETCH_START".equals(event) || "PREFETCH_RESULT".equals(event);
+        return "SERVE".equals(event) || "PREFETCH_START".equals(event) || "PREFETCH_RESULT".equals(event)
+                || "SHAPE".equals(event);
     }
 
     public SessionReport session(String id) {

@@ -13,10 +13,11 @@ import java.util.Optional;
  * playback session and writes the same as a self-contained HTML chart (default {@code ./data/report.html}).
  */
 public final class ReportMain {
-    static final String USAGE = "usage: report [--session ID] [--video ID] [--logs DIR] [--out FILE]\n"
+    static final String USAGE = "usage: report [--session ID] [--video ID] [--logs DIR] [--out FILE] [--svg FILE]\n"
             + "  --logs DIR    event logs to read, every *.jsonl below it (default ./data/logs)\n"
             + "  --out FILE    the HTML report to write (default ./data/report.html)\n"
-            + "  --session ID  only this playback session\n"
+            + "  --session ID  only this playback session; its chart is also written as an SVG file\n"
+            + "  --svg FILE    where that SVG goes (default report-{session}.svg next to the HTML report)\n"
             + "  --video ID    only sessions of this video";
 
     private ReportMain() {
@@ -32,6 +33,7 @@ public final class ReportMain {
         Optional<String> video = Optional.empty();
         Path logs = Path.of("data", "logs");
         Path html = Path.of("data", "report.html");
+        Optional<Path> svg = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -55,6 +57,7 @@ public final class ReportMain {
                 case "--video" -> video = Optional.of(value);
                 case "--logs" -> logs = Path.of(value);
                 case "--out" -> html = Path.of(value);
+                case "--svg" -> svg = Optional.of(Path.of(value));
                 default -> {
                     err.println("unknown argument: " + a + "\n" + USAGE);
                     return 2;
@@ -80,6 +83,21 @@ public final class ReportMain {
             return 1;
         }
         out.println("\nchart: " + html.toAbsolutePath().normalize());
+        if (session.isPresent() && report.sessions().size() == 1) {
+            // One session's chart alone, to embed in documents or issues.
+            Path file = svg.orElse(html.resolveSibling("report-" + session.get().replaceAll("[^A-Za-z0-9_-]", "_") + ".svg"));
+            try {
+                Path dir = file.toAbsolutePath().getParent();
+                if (dir != null) {
+                    Files.createDirectories(dir);
+                }
+                Files.writeString(file, HtmlReport.chart(report.sessions().get(0)), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                err.println("cannot write " + file + ": " + e.getMessage());
+                return 1;
+            }
+            out.println("svg:   " + file.toAbsolutePath().normalize());
+        }
         return 0;
     }
 }

@@ -33,7 +33,10 @@ public final class SessionAnalyzer {
                 segmentServes.stream().map(e -> new SessionReport.SegmentServe(Duration.between(start, e.ts()),
                         e.variant(), e.bandwidth(), e.segment(), e.node(), e.cache(), e.joined(),
                         e.fields().path("bytes").asLong(0), e.fields().path("duration_ms").asDouble(0))).toList(),
-                levels(events));
+                levels(events),
+                events.stream().filter(e -> "SHAPE".equals(e.event()))
+                        .map(e -> new SessionReport.Cap(Duration.between(start, e.ts()),
+                                e.fields().path("kbps").asLong(0), e.node())).toList());
     }
 
     private static List<SessionReport.VariantSpan> timeline(List<LogEvent> segs, Instant start) {

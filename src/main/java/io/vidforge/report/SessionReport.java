@@ -17,7 +17,8 @@ public record SessionReport(
         CacheStats cache,
         PrefetchStats prefetch,
         List<SegmentServe> segments,
-        List<Level> levels) {
+        List<Level> levels,
+        List<Cap> caps) {
 
     public Duration length() {
         return Duration.between(start, end);
@@ -41,6 +42,15 @@ public record SessionReport(
         public String direction() {
             return toBandwidth > fromBandwidth ? "up" : toBandwidth < fromBandwidth ? "down" : "lateral";
         }
+    }
+
+    /** The direction of every switch in order, e.g. {@code [up, down, up]}. */
+    public List<String> switchDirections() {
+        return switches.stream().map(Switch::direction).toList();
+    }
+
+    /** A server-side throughput cap set ({@code kbps > 0}) or removed (0) on a node (SHAPE lines). */
+    public record Cap(Duration at, long kbps, String node) {
     }
 
     /** Consecutive requests answered by one node. */

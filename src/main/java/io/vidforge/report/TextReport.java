@@ -51,11 +51,22 @@ public final class TextReport {
                     Format.offset(v.to()), v.variant(), Format.bandwidth(v.bandwidth()),
                     v.resolution() == null ? "" : v.resolution(), v.firstSegment(), v.lastSegment(), v.segments()));
         }
-        sb.append("   switches: ").append(s.switches().size()).append('\n');
+        sb.append("   switches: ").append(s.switches().size());
+        if (!s.switches().isEmpty()) {
+            sb.append("  (").append(String.join(" ", s.switchDirections())).append(')');
+        }
+        sb.append('\n');
         for (SessionReport.Switch w : s.switches()) {
             sb.append(String.format(Locale.ROOT, "     %10s  %-4s %s -> %s at segment %d (%s -> %s)%n", Format.offset(w.at()),
                     w.direction(), w.from(), w.to(), w.atSegment(), Format.bandwidth(w.fromBandwidth()),
                     Format.bandwidth(w.toBandwidth())));
+        }
+        if (!s.caps().isEmpty()) {
+            sb.append("   server-side caps (POST /s/{session}/shape):\n");
+            for (SessionReport.Cap cap : s.caps()) {
+                sb.append(String.format(Locale.ROOT, "     %10s  %s on %s%n", Format.offset(cap.at()),
+                        cap.kbps() > 0 ? "cap " + Format.bandwidth(cap.kbps() * 1000) : "cap removed", cap.node()));
+            }
         }
         sb.append("   nodes: ").append(s.nodes().size()).append(" span(s), ").append(s.nodeChanges())
                 .append(" change(s)\n");

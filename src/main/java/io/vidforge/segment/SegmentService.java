@@ -178,7 +178,7 @@ public final class SegmentService implements HttpService {
         res.header(X_SESSION_ID, session);
         ByteRange range = range(req, res, body.length);
         boolean head = isHead(req);
-        write(res, FileKind.MASTER, body, range, head, java.util.OptionalLong.empty());
+        write(res, FileKind.MASTER, body, range, head, Optional.empty());
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent(range, head),
                 since(t0), range, head);
     }
@@ -217,8 +217,10 @@ public final class SegmentService implements HttpService {
             readAhead.afterServe(target, hint(req, target));
         }
         res.header(X_CACHE, found.outcome().cacheHeader());
-        write(res, file.kind(), found.bytes(), range, head, shaper.rate(session));
-        events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
+        // A capped session's response the player abandoned (a slow download it gave up on) is not a SERVE.
+        if (write(res, file.kind(), found.bytes(), range, head, shaper.pacer(session))) {
+            events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
+        }
     }
 
     /** The CMCD next object, if it names a file of this session's video. */
@@ -248,8 +250,9 @@ public final class SegmentService implements HttpService {
         return r;
     }
 
-    private static void write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head,
-                              java.util.OptionalLong shapedRate) {
+    /** Returns false only when a shaped response was cut short by the client. */
+    private static boolean write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head,
+                                 Optional<SessionShaper.Pacer> pacer) {
         res.header(HeaderNames.CONTENT_TYPE, kind.contentType());
         res.header(HeaderNames.CACHE_CONTROL, kind.cacheControl());
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
@@ -264,11 +267,12 @@ public final class SegmentService implements HttpService {
         if (head) {
             res.contentLength(length);
             res.send();
-        } else if (shapedRate.isPresent()) {
-            SessionShaper.write(res, body, offset, length, shapedRate.getAsLong());
+        } else if (pacer.isPresent()) {
+            return SessionShaper.write(res, body, offset, length, pacer.get());
         } else {
             res.send(body, offset, length);
         }
+        return true;
     }
 
     private void refuseWhileDraining() {

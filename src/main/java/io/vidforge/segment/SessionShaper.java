@@ -7,60 +7,126 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Server-side network shaping per playback session, so adaptive bitrate can be shown in any browser
- * (Safari included) without developer tools: a session's segment bodies are written at its cap. Caps
- * live on the node that serves the session (nginx keeps a session on one node) and lapse after 30
- * idle minutes.
+ * (Safari included) without developer tools: the segment node writes a capped session's playlists, init
+ * and media segments no faster than its cap.
+ *
+ * <p>The cap belongs to the session, not to one response: every response of the session takes its
+ * slices from one {@link Pacer}, so two parallel requests share the cap instead of getting it twice.
+ * There is no burst credit beyond 100 ms of scheduling jitter: a session that was idle does not get a
+ * faster start, because a player would read that as bandwidth it does not have. A change of cap
+ * (including its removal) applies to responses already being written, from their next slice on. Caps
+ * live on the node that serves the session (nginx keeps a session on one node) and lapse after 30 idle
+ * minutes.
  */
 final class SessionShaper {
     /** Pacing granularity: about 20 writes a second keeps the rate smooth without busy writes. */
     private static final int SLICES_PER_SECOND = 20;
+    private static final int MIN_SLICE = 1024;
+    /** How far a late writer may fall behind its schedule and still catch up (scheduling jitter). */
+    private static final long CATCH_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final Cache<String, Long> bytesPerSecond = CacheBuilder.newBuilder()
+    private final Cache<String, Pacer> pacers = CacheBuilder.newBuilder()
             .expireAfterAccess(Duration.ofMinutes(30))
             .maximumSize(100_000)
             .build();
 
+    /** Caps the session at {@code kbps} kilobits per second; 0 removes the cap. */
     void cap(String session, long kbps) {
         if (kbps <= 0) {
-            bytesPerSecond.invalidate(session);
+            Pacer p = pacers.asMap().remove(session);
+            if (p != null) {
+                p.rate(0);
+            }
         } else {
-            bytesPerSecond.put(session, kbps * 1000 / 8);
+            pacers.asMap().computeIfAbsent(session, s -> new Pacer()).rate(kbps * 1000 / 8);
         }
     }
 
-    OptionalLong rate(String session) {
-        Long r = bytesPerSecond.getIfPresent(session);
-        return r == null ? OptionalLong.empty() : OptionalLong.of(r);
+    /** The session's pacer while it is capped. */
+    Optional<Pacer> pacer(String session) {
+        return Optional.ofNullable(pacers.getIfPresent(session));
     }
 
-    /** Writes {@code length} bytes from {@code offset} no faster than {@code rate} bytes per second. */
-    static void write(ServerResponse res, byte[] body, int offset, int length, long rate) {
+    /** One session's cap: hands out consecutive time slots for its bytes. */
+    static final class Pacer {
+        private long bytesPerSecond;
+        private long nextFree = System.nanoTime();
+
+        synchronized void rate(long bytesPerSecond) {
+            this.bytesPerSecond = bytesPerSecond;
+        }
+
+        synchronized long rate() {
+            return bytesPerSecond;
+        }
+
+        /**
+         * Reserves the next slot for {@code n} bytes: {@code {start, end}} in {@link System#nanoTime()}, or
+         * null when the session is no longer capped.
+         */
+        synchronized long[] reserve(int n) {
+            if (bytesPerSecond <= 0) {
+                return null;
+            }
+            long now = System.nanoTime();
+            // A writer that woke late may catch up on a slot it just missed; a longer gap is idle time,
+            // which earns no credit.
+            long start = nextFree >= now - CATCH_UP_NANOS ? nextFree : now;
+            nextFree = start + (long) (n * 1e9 / bytesPerSecond);
+            return new long[] {start, nextFree};
+        }
+    }
+
+    /**
+     * Writes {@code length} bytes from {@code offset} at the pace of the session's cap: each slice is
+     * written at the start of its slot, and the response ends at the end of the last slot, as on a link of
+     * that speed.
+     *
+     * @return true when the whole body was written; false when the client went away first (players
+     *     abandon slow downloads: that is adaptive bitrate at work, not an error)
+     */
+    static boolean write(ServerResponse res, byte[] body, int offset, int length, Pacer pacer) {
         res.contentLength(length);
-        int slice = (int) Math.max(1024, rate / SLICES_PER_SECOND);
-        long start = System.nanoTime();
         try (OutputStream out = res.outputStream()) {
             int sent = 0;
+            long lastEnd = 0;
             while (sent < length) {
-                int n = Math.min(slice, length - sent);
+                long rate = pacer.rate();
+                int n = Math.min(length - sent, (int) Math.max(MIN_SLICE, rate / SLICES_PER_SECOND));
+                long[] slot = rate > 0 ? pacer.reserve(n) : null;
+                if (slot == null) {
+                    // The cap was removed while this response was being written: the rest goes at once.
+                    out.write(body, offset + sent, length - sent);
+                    sent = length;
+                    lastEnd = 0;
+                    break;
+                }
+                sleepUntil(slot[0]);
                 out.write(body, offset + sent, n);
                 out.flush();
                 sent += n;
-                long due = start + (long) (sent * 1e9 / rate);
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    // Pacing is the point here: the response is meant to take this long.
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
+                lastEnd = slot[1];
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            sleepUntil(lastEnd);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            // Pacing is the point here: the response is meant to take this long.
+            TimeUnit.NANOSECONDS.sleep(wait);
         }
     }
 }
