@@ -177,8 +177,8 @@ cmd_demo() {
   if [ -n "${DEMO_VIDEO:-}" ]; then
     sample="$DEMO_VIDEO"; say "using $sample"
   elif [ ! -s "$sample" ]; then
-    say "generating a 20 s sample clip with the bundled ffmpeg"
-    jvm -cp "$JAR" io.vidforge.tools.SampleClip "$sample" 20 >/dev/null || die "could not generate the sample clip"
+    say "generating a 30 s sample clip with the bundled ffmpeg"
+    jvm -cp "$JAR" io.vidforge.tools.SampleClip "$sample" 30 >/dev/null || die "could not generate the sample clip"
   fi
   say "uploading $(basename "$sample") ($(du -h "$sample" | cut -f1))"
   local resp id

@@ -41,6 +41,11 @@ public final class ErrorHandling {
         // Helidon's own refusals (a bad Range on static files, …) keep their 4xx status.
         routing.error(HttpException.class, (req, res, e) -> {
             int status = e.status().code();
+            if (status == 304) {
+                // "Not modified" is how static content answers a revalidation: an answer, not an error.
+                res.status(e.status()).send();
+                return;
+            }
             if (status >= 500) {
                 LOG.log(Level.WARNING, "HTTP layer failure on " + req.path().path() + ": " + e.getMessage());
             }
