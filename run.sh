@@ -383,6 +383,19 @@ check_roles() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+port_of() { local p; read -r _ _ p <"$RUN_DIR/$1.node" 2>/dev/null && echo "$p"; }
+
+# wait_gone PID [PORT] [SECONDS]: until the process is gone and its port refuses connections. A killed
+# JVM's main thread shows as a zombie while its other threads may still hold its sockets for a moment.
+wait_gone() {
+  local pid=$1 port=${2:-} secs=${3:-10} i
+  for i in $(seq 1 $((secs * 20))); do
+    if ! alive "$pid" && { [ -z "$port" ] || ! port_in_use "$port"; }; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
 # Server lines for one upstream: every node of the role, with the parameters the template gives.
 servers_of() {
   local conf=$1 want=$2 params=$3 id role port out=""
@@ -534,7 +547,10 @@ stop_ids() {
     fi
     sleep 0.2
   done
-  for i in "${!pids[@]}"; do echo "stopped ${names[$i]} (pid ${pids[$i]})"; done
+  for i in "${!pids[@]}"; do
+    wait_gone "${pids[$i]}" "$(port_of "${names[$i]}")" 5 || warn "${names[$i]}: port $(port_of "${names[$i]}") still open"
+    echo "stopped ${names[$i]} (pid ${pids[$i]})"
+  done
 }
 
 # ./run.sh stop (cluster): front nodes drain first while nginx still routes around them, then nginx,
@@ -567,7 +583,7 @@ cmd_kill() {
   # nginx's workers outlive a SIGKILLed master: take them down with it.
   if [ "$(role_of "$id")" = router ]; then children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true); fi
   kill -KILL "$pid" $children 2>/dev/null || true
-  for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+  wait_gone "$pid" "$(port_of "$id")" 10 || warn "$id: still not gone 10 s after SIGKILL"
   echo "killed $id (pid $pid) with SIGKILL"
 }
 

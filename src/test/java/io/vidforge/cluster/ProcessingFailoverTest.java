@@ -205,7 +205,15 @@ class ProcessingFailoverTest {
             List<JsonNode> completed = cluster.events("TUS_UPLOAD_COMPLETED", e -> uploadId.equals(e.path("upload_id").asText()));
             assertEquals(1, completed.size());
             assertEquals(videoId, completed.get(0).path("video_id").asText());
-            measured("tus: first half on " + tookFirstHalf + " (killed), the rest on " + secondHalf);
+            List<String> afterKill = cluster.accessLog().stream().filter(a -> a.uri().endsWith(uploadId))
+                    .skip(1).map(a -> a.method() + " " + a.status() + " via [" + a.upstream() + "]").toList();
+            for (ClusterHarness.Access a : cluster.accessLog()) {
+                if (a.uri().endsWith(uploadId)) {
+                    assertTrue(a.status() < 500, "no request of the upload failed at the client: " + a);
+                }
+            }
+            measured("tus: first half on " + tookFirstHalf + " (killed), the rest on " + secondHalf
+                    + "; nginx after the kill: " + afterKill);
         } finally {
             cluster.startNode(tookFirstHalf);
         }
