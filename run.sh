@@ -250,7 +250,7 @@ cmd_stop() {
 #   DATA_DIR              logs, S3 data, nginx prefix and run files (./data)
 #   DB_URL, DB_USER, DB_PASSWORD   default jdbc:postgresql://127.0.0.1:5432/vidforge, created if missing
 #   S3_ENDPOINT           unset: the embedded S3 server runs as its own process on S3_PORT (9000)
-#   NODE_JAVA_OPTS        JVM flags of every node (default below)
+#   NODE_JAVA_OPTS        JVM flags of every node (default below, plus JAVA_OPTS)
 #   NODE_CDS_DIR          where each node keeps its class-data archive ($DATA_DIR/run/cds; "off": none)
 #   VIDFORGE_CLASSPATH    run the nodes from this class path instead of target/vidforge.jar (the tests
 #                         do, so they need no packaged jar); nothing is built then
@@ -293,7 +293,7 @@ write_cluster_env() {
     kv S3_SECRET_KEY "${S3_SECRET_KEY:-vidforge-secret-key}"
     kv S3_BUCKET "${S3_BUCKET:-vidforge}"
     kv S3_REGION "${S3_REGION:-us-east-1}"
-    kv NODE_JAVA_OPTS "${NODE_JAVA_OPTS:-$DEFAULT_NODE_JAVA_OPTS}"
+    kv NODE_JAVA_OPTS "${NODE_JAVA_OPTS:-$DEFAULT_NODE_JAVA_OPTS${JAVA_OPTS:+ $JAVA_OPTS}}"
     kv NODE_CDS_DIR "${NODE_CDS_DIR:-$RUN_DIR/cds}"
     kv VIDFORGE_CLASSPATH "${VIDFORGE_CLASSPATH:-}"
     local v

@@ -201,6 +201,7 @@ class PlaybackRoutingTest {
         Await.until(Duration.ofSeconds(30), "the fallback's SERVE lines", () -> cluster.events("SERVE",
                 e -> session.equals(e.path("session_id").asText()) && fallback.equals(e.path("node_id").asText())).size() >= 2);
         List<String> servedBy = cluster.events("SERVE", e -> session.equals(e.path("session_id").asText())).stream()
+                .sorted(java.util.Comparator.comparing((JsonNode e) -> e.path("ts").asText()))
                 .map(e -> e.path("node_id").asText()).distinct().toList();
         assertEquals(List.of(victim, fallback), servedBy, "SERVE: first the victim, then the fallback");
         String text = playbackReport(session);
