@@ -26,7 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -189,8 +192,7 @@ public final class Node implements AutoCloseable {
             try {
                 modules.get(i).close();
             } catch (RuntimeException e) {
-                java.util.logging.Logger.getLogger(Node.class.getName())
-                        .log(java.util.logging.Level.WARNING, "closing a module failed", e);
+                Logger.getLogger(Node.class.getName()).log(Level.WARNING, "closing a module failed", e);
             }
         }
         server.stop();
@@ -215,7 +217,7 @@ public final class Node implements AutoCloseable {
 
     /** Counts requests between the routing filter's entry and exit; close() waits for zero. */
     private static final class InFlightRequests {
-        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger count = new AtomicInteger();
 
         void enter() {
             count.incrementAndGet();
