@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -529,20 +528,26 @@ public final class ClusterHarness implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Free ports below the kernel's ephemeral range (32768+ here), so an outgoing connection of some
+     * other process cannot take one between this check and the node's bind; never 8080 and friends.
+     */
     private static List<Integer> freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        java.util.Random random = new java.util.Random();
+        Set<Integer> out = new LinkedHashSet<>();
+        for (int tries = 0; out.size() < n && tries < 10_000; tries++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
                 s.setReuseAddress(true);
-                sockets.add(s);
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
+                out.add(port);
+            } catch (IOException taken) {
+                // try another
             }
         }
+        if (out.size() < n) {
+            throw new IOException("no " + n + " free ports in 20000-31999");
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -643,9 +648,5 @@ public final class ClusterHarness implements AutoCloseable {
     @Override
     public String toString() {
         return "cluster " + name + " on 127.0.0.1:" + port + " (" + dataDir + ", database " + database + ")";
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
