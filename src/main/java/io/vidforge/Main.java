@@ -33,9 +33,17 @@ public final class Main {
         }
         Node node = Node.start(Settings.fromEnvironment(), roles);
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (./run.sh stop) drains: the node stops taking new reads, finishes what it serves within
+        // SHUTDOWN_GRACE_SECONDS, then stops its roles and its server (Node.close).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
+            System.out.println("VidForge node " + node.nodeId() + " draining (" + node.inFlightRequests()
+                    + " request(s) in flight)");
+            try {
+                node.close();
+            } finally {
+                System.out.println("VidForge node " + node.nodeId() + " stopped");
+                stopped.countDown();
+            }
         }, "shutdown"));
         // Scripts wait for this exact line.
         System.out.println("VidForge node " + node.nodeId() + " (" + node.role() + ") listening on "

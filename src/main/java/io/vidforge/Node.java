@@ -2,13 +2,17 @@ package io.vidforge;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
 import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
+import io.vidforge.http.Responses;
 import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
 import io.vidforge.upload.UploadModule;
@@ -21,10 +25,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
-/** One running node: the shared platform, the modules of its roles and one HTTP server on loopback. */
+/**
+ * One running node: the shared platform, the modules of its roles and one HTTP server on loopback.
+ *
+ * <p>Stopping drains first ({@link #close()}): the node says DOWN, refuses new reads with 503
+ * {@code NODE_DRAINING} (nginx retries them on another node), lets the requests it is serving finish
+ * within {@code SHUTDOWN_GRACE_SECONDS}, and only then stops its roles and its server.
+ */
 public final class Node implements AutoCloseable {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final HeaderName X_NODE_ID = HeaderNames.create("X-Node-Id");
@@ -33,12 +47,18 @@ public final class Node implements AutoCloseable {
     private final List<RoleModule> modules;
     private final WebServer server;
     private final String role;
+    private final InFlightRequests inFlight;
+    private final Duration shutdownGrace;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Node(Platform platform, List<RoleModule> modules, WebServer server, String role) {
+    private Node(Platform platform, List<RoleModule> modules, WebServer server, String role,
+                 InFlightRequests inFlight, Duration shutdownGrace) {
         this.platform = platform;
         this.modules = modules;
         this.server = server;
         this.role = role;
+        this.inFlight = inFlight;
+        this.shutdownGrace = shutdownGrace;
     }
 
     public static Node start(Settings settings, Set<Role> roles) {
@@ -67,30 +87,51 @@ public final class Node implements AutoCloseable {
             checks.put("s3", platform.store()::reachable);
             modules.forEach(m -> checks.putAll(m.healthChecks()));
             HttpRouting.Builder routing = HttpRouting.builder();
+            InFlightRequests inFlight = new InFlightRequests();
             // Every answer names its node: nginx cannot tell which upstream it chose, the node can.
             routing.addFilter((chain, req, res) -> {
                 res.header(X_NODE_ID, nodeId);
-                rejectInvalidContentLength(req);
-                chain.proceed();
+                // Counted before the draining check: close() sets draining, then waits for the count, so
+                // every request either sees draining or is waited for.
+                inFlight.enter();
+                try {
+                    rejectInvalidContentLength(req);
+                    if (platform.draining().get()) {
+                        // nginx then drops its kept-alive connections to this node instead of reusing one
+                        // that is about to close.
+                        res.header(HeaderValues.CONNECTION_CLOSE);
+                        if (refusedWhileDraining(req)) {
+                            Responses.error(res, 503, "NODE_DRAINING", "This node is shutting down; retry the request.");
+                            return;
+                        }
+                    }
+                    chain.proceed();
+                } finally {
+                    inFlight.exit();
+                }
             });
             ErrorHandling.register(routing);
             routing.register("/health", new HealthService(nodeId, label, checks, platform.draining()::get));
             modules.forEach(m -> m.routing(routing));
             routing.any(Handlers.notFound());
+            Duration grace = Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10));
             WebServer server = WebServer.builder()
+                    // Main's shutdown hook drains and stops the node; Helidon's own hook would stop the
+                    // server at once, in parallel, cutting requests the drain is waiting for.
+                    .shutdownHook(false)
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(-1)
                     // TCP_NODELAY would save ~40 ms (delayed ACK) per small keep-alive response, but with
                     // Helidon 4.4's connectionOptions(..) tus-java-client's chunked PATCH then never gets
                     // its response (TusUploadTest hangs): left at the default until that is understood.
-                    .shutdownGracePeriod(Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10)))
+                    .shutdownGracePeriod(grace)
                     .directHandlers(ErrorHandling.directHandlers())
                     .routing(routing)
                     .build()
                     .start();
             modules.forEach(RoleModule::start);
-            return new Node(platform, modules, server, label);
+            return new Node(platform, modules, server, label, inFlight, grace);
         } catch (RuntimeException e) {
             modules.forEach(RoleModule::close);
             platform.close();
@@ -140,14 +181,88 @@ public final class Node implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException(nodeId() + " runs no " + type.getSimpleName()));
     }
 
-    /** Drains (health DOWN, new segment requests refused), stops background work, then the server. */
+    /** Requests being served right now. */
+    public int inFlightRequests() {
+        return inFlight.count();
+    }
+
+    /**
+     * Drains, then stops: health turns DOWN and new reads are refused with 503 {@code NODE_DRAINING}
+     * (nginx retries those on another node; writes such as uploads are still taken, since they cannot be
+     * replayed), the requests in flight get up to {@code SHUTDOWN_GRACE_SECONDS} to finish, then background
+     * work stops (workers hand back or finish their tasks) and finally the server. Logged as
+     * {@code NODE_DRAINING} and {@code NODE_STOPPED}.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long t0 = System.nanoTime();
         platform.draining().set(true);
+        var events = platform.eventLog().forRole(role);
+        int atStart = inFlight.count();
+        events.event("NODE_DRAINING").with("in_flight", atStart).with("grace_ms", shutdownGrace.toMillis()).emit();
+        boolean drained = inFlight.awaitZero(shutdownGrace);
+        long drainedMs = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         for (int i = modules.size() - 1; i >= 0; i--) {
-            modules.get(i).close();
+            try {
+                modules.get(i).close();
+            } catch (RuntimeException e) {
+                Logger.getLogger(Node.class.getName()).log(Level.WARNING, "closing a module failed", e);
+            }
         }
         server.stop();
+        events.event("NODE_STOPPED").with("drain_ms", drainedMs).with("in_flight_left", drained ? 0 : inFlight.count())
+                .with("stop_ms", Duration.ofNanos(System.nanoTime() - t0).toMillis()).emit();
         platform.close();
+    }
+
+    /**
+     * Reads are refused while draining (nginx retries them elsewhere); health and writes are served.
+     * Playback routes refuse on their own (SegmentService, with its CORS headers).
+     */
+    private static boolean refusedWhileDraining(ServerRequest req) {
+        Method m = req.prologue().method();
+        if (m != Method.GET && m != Method.HEAD && m != Method.OPTIONS) {
+            return false;
+        }
+        String path = req.path().path();
+        return !path.equals("/health") && !path.startsWith("/health/") && !path.startsWith("/s/")
+                && !path.startsWith("/play/");
+    }
+
+    /** Counts requests between the routing filter's entry and exit; close() waits for zero. */
+    private static final class InFlightRequests {
+        private final AtomicInteger count = new AtomicInteger();
+
+        void enter() {
+            count.incrementAndGet();
+        }
+
+        void exit() {
+            count.decrementAndGet();
+        }
+
+        int count() {
+            return count.get();
+        }
+
+        /** Polls (shutdown only): no lock on the request path. */
+        boolean awaitZero(Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (count.get() > 0) {
+                if (System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

@@ -1,0 +1,317 @@
+package io.vidforge.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tus.java.client.TusClient;
+import io.tus.java.client.TusURLMemoryStore;
+import io.tus.java.client.TusUpload;
+import io.tus.java.client.TusUploader;
+import io.vidforge.media.Ladder;
+import io.vidforge.testing.Await;
+import io.vidforge.testing.ClusterHarness;
+import io.vidforge.testing.Http;
+import io.vidforge.testing.MediaClips;
+import io.vidforge.testing.SampleBytes;
+import io.vidforge.upload.ContentId;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Processing survives the failures of whole processes: two upload nodes, two orchestrators, two workers and
+ * a segment node behind nginx, on PostgreSQL and the S3 server process, with real ffmpeg. A worker killed
+ * mid-transcode, the leading orchestrator killed, an upload node killed between two halves of a resumable
+ * upload, and the whole cluster stopped and started again mid-processing: every video still becomes ready,
+ * exactly once.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProcessingFailoverTest {
+    private static final Map<String, String> SETTINGS = Map.ofEntries(
+            Map.entry("LEASE_SECONDS", "4"), Map.entry("HEARTBEAT_SECONDS", "1"),
+            Map.entry("LEADER_LEASE_SECONDS", "3"), Map.entry("POLL_MILLIS", "250"),
+            Map.entry("BACKOFF_BASE_SECONDS", "0.5"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
+            Map.entry("MAX_ATTEMPTS", "5"), Map.entry("STALL_SECONDS", "60"),
+            Map.entry("WORKER_GRACE_SECONDS", "1"), Map.entry("SHUTDOWN_GRACE_SECONDS", "5"),
+            Map.entry("TUS_EXPIRY_SECONDS", "3600"));
+
+    private ClusterHarness cluster;
+    private MediaClips clips;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        cluster = ClusterHarness.start("processing",
+                List.of("upload", "upload", "orchestrator", "orchestrator", "worker", "worker", "segment"), SETTINGS);
+        clips = new MediaClips(Files.createTempDirectory("processing-clips"));
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void a_worker_killed_mid_transcode_loses_its_lease_and_the_video_is_still_published_exactly_once() throws Exception {
+        Path clip = clips.make(MediaClips.Clip.of("worker-kill-24s", 640, 360, 24, 2));
+        String id = cluster.upload(clip, "worker-kill");
+        // Mid-transcode: ffmpeg has reported progress, the task is not done.
+        Map<String, Object> running = Await.value(Duration.ofMinutes(3), "a TRANSCODE of " + id + " under way", () ->
+                cluster.rows("SELECT task_id, owner, attempt, variant, progress FROM tasks WHERE video_id = ? AND kind = 'TRANSCODE'"
+                        + " AND state = 'RUNNING' AND progress > 0 AND progress < 0.8 ORDER BY progress LIMIT 1", id)
+                        .stream().findFirst().orElse(null));
+        String victim = (String) running.get("owner");
+        long taskId = ((Number) running.get("task_id")).longValue();
+        long killedAt = System.currentTimeMillis();
+        cluster.kill(victim);
+        try {
+            assertTrue(cluster.status().lines().anyMatch(l -> l.startsWith(victim) && l.trim().endsWith("DEAD")),
+                    "./run.sh status shows the killed worker DEAD");
+            JsonNode video = cluster.awaitReady(id, Duration.ofMinutes(4));
+            measured(String.format("worker %s killed at %.0f%% of %s: video ready %d ms later (lease 4 s), attempts %s",
+                    victim, 100 * ((Number) running.get("progress")).doubleValue(), running.get("variant"),
+                    System.currentTimeMillis() - killedAt, video.path("attempts")));
+        } finally {
+            cluster.startNode(victim);
+        }
+
+        assertEquals(1, cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
+                && "ready".equals(e.path("to").asText())).size(), "published (ready) exactly once");
+        assertEquals(1, cluster.events("TASK_COMPLETED", e -> id.equals(e.path("video_id").asText())
+                && "PUBLISH".equals(e.path("kind").asText())).size(), "one PUBLISH completion");
+        List<JsonNode> expired = cluster.events("LEASE_EXPIRED", e -> e.path("task_id").asLong() == taskId);
+        assertEquals(1, expired.size(), "the dead worker's lease expired: " + expired);
+        assertEquals(victim, expired.get(0).path("owner").asText());
+        assertFalse(cluster.events("TASK_RETRY", e -> e.path("task_id").asLong() == taskId).isEmpty(), "TASK_RETRY logged");
+        List<JsonNode> completed = cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId);
+        assertEquals(1, completed.size(), completed.toString());
+        assertNotEquals(victim, completed.get(0).path("node_id").asText(), "the other worker finished it");
+        assertTrue(completed.get(0).path("attempt").asInt() >= 2, completed.toString());
+        assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", id));
+    }
+
+    @Test
+    @Order(2)
+    void the_standby_orchestrator_takes_over_when_the_leader_is_killed_and_work_goes_on() throws Exception {
+        Map<String, Object> lease = Await.value(Duration.ofSeconds(30), "a leader", () -> cluster.rows(
+                "SELECT owner, term FROM leader_lease WHERE name = 'orchestrator' AND owner IS NOT NULL AND expires_at > ?",
+                System.currentTimeMillis()).stream().findFirst().orElse(null));
+        String leader = (String) lease.get("owner");
+        long term = ((Number) lease.get("term")).longValue();
+        String standby = cluster.nodes("orchestrator").stream().map(ClusterHarness.NodeSpec::id)
+                .filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        assertFalse(cluster.events("LEADER_ELECTED", e -> leader.equals(e.path("node_id").asText())).isEmpty(),
+                "the leader logged LEADER_ELECTED");
+
+        Instant killedAt = Instant.now();
+        cluster.kill(leader);
+        try {
+            JsonNode elected = Await.value(Duration.ofSeconds(60), standby + " to lead", () -> cluster.events("LEADER_ELECTED",
+                    e -> standby.equals(e.path("node_id").asText()) && e.path("term").asLong() > term).stream()
+                    .findFirst().orElse(null));
+            long takeover = Instant.parse(elected.path("ts").asText()).toEpochMilli() - killedAt.toEpochMilli();
+            measured(String.format("leader %s killed: %s elected %d ms later (LEADER_LEASE_SECONDS 3, term %d -> %d)",
+                    leader, standby, takeover, term, elected.path("term").asLong()));
+
+            // Work continues under the new leader: a new upload is planned by it and becomes ready.
+            String id = cluster.upload(clips.make(MediaClips.Clip.of("after-leader-4s", 640, 360, 4, 2)), "after-leader");
+            cluster.awaitReady(id, Duration.ofMinutes(3));
+            List<JsonNode> started = cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
+                    && "processing".equals(e.path("to").asText()));
+            assertEquals(1, started.size(), started.toString());
+            assertEquals(standby, started.get(0).path("node_id").asText(), "the new leader started the job");
+            assertEquals(1, cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
+                    && "ready".equals(e.path("to").asText())).size());
+        } finally {
+            cluster.startNode(leader);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void a_tus_upload_cut_off_mid_way_resumes_through_nginx_on_another_upload_node_byte_identical() throws Exception {
+        byte[] video = SampleBytes.pseudoMp4(2_000_000, 4242);
+        String sha = sha256(video);
+        TusURLMemoryStore urls = new TusURLMemoryStore();
+
+        // First half through nginx, then the connection is gone (the client keeps the upload URL).
+        TusClient first = client();
+        first.enableResuming(urls);
+        TusUploader up = first.createUpload(upload(video));
+        up.setChunkSize(1_000_000);
+        up.setRequestPayloadSize(1_000_000);
+        assertTrue(up.uploadChunk() > 0);
+        up.finish(false);
+        assertEquals(1_000_000, up.getOffset());
+        String uploadId = path(up.getUploadURL()).substring("/uploads/".length());
+        List<JsonNode> firstHalf = Await.value(Duration.ofSeconds(30), "the first half's TUS_CHUNK_STORED", () -> {
+            List<JsonNode> l = cluster.events("TUS_CHUNK_STORED", e -> uploadId.equals(e.path("upload_id").asText()));
+            return l.isEmpty() ? null : l;
+        });
+        String tookFirstHalf = firstHalf.get(0).path("node_id").asText();
+
+        // The upload node that took it dies.
+        cluster.kill(tookFirstHalf);
+        try {
+            // Later, the same client resumes through nginx: HEAD for the offset, then the rest.
+            TusClient second = client();
+            second.enableResuming(urls);
+            TusUploader resumed = second.resumeUpload(upload(video));
+            assertEquals(1_000_000, resumed.getOffset(), "resumes exactly where the first half ended");
+            resumed.setChunkSize(1_000_000);
+            resumed.setRequestPayloadSize(1_000_000);
+            while (resumed.uploadChunk() > -1) {
+                // send the rest
+            }
+            resumed.finish();
+
+            Http.Response status = Http.get(cluster.uri("/uploads/" + uploadId));
+            assertEquals(200, status.status(), status.text());
+            String videoId = status.json().path("video_id").asText();
+            assertEquals(ContentId.videoId(sha, Ladder.standard(2).profileId()), videoId, "the right video_id");
+            try (InputStream in = cluster.store().get("raw/" + sha)) {
+                assertEquals(sha, sha256(in.readAllBytes()), "the raw object is byte-identical");
+            }
+            Set<String> secondHalf = cluster.events("TUS_CHUNK_STORED", e -> uploadId.equals(e.path("upload_id").asText())
+                    && e.path("upload_offset").asLong() >= 1_000_000).stream().map(e -> e.path("node_id").asText())
+                    .collect(Collectors.toSet());
+            assertFalse(secondHalf.isEmpty());
+            assertFalse(secondHalf.contains(tookFirstHalf), "another upload node took the rest: " + secondHalf);
+            List<JsonNode> completed = cluster.events("TUS_UPLOAD_COMPLETED", e -> uploadId.equals(e.path("upload_id").asText()));
+            assertEquals(1, completed.size());
+            assertEquals(videoId, completed.get(0).path("video_id").asText());
+            List<String> afterKill = cluster.accessLog().stream().filter(a -> a.uri().endsWith(uploadId))
+                    .skip(1).map(a -> a.method() + " " + a.status() + " via [" + a.upstream() + "]").toList();
+            for (ClusterHarness.Access a : cluster.accessLog()) {
+                if (a.uri().endsWith(uploadId)) {
+                    assertTrue(a.status() < 500, "no request of the upload failed at the client: " + a);
+                }
+            }
+            measured("tus: first half on " + tookFirstHalf + " (killed), the rest on " + secondHalf
+                    + "; nginx after the kill: " + afterKill);
+        } finally {
+            cluster.startNode(tookFirstHalf);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void stopping_and_starting_the_whole_cluster_mid_processing_loses_and_duplicates_nothing() throws Exception {
+        // Enough work (six 14-16 s transcodes on two single-slot workers) that the stop lands mid-processing.
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            files.add(clips.make(MediaClips.Clip.of("restart-" + i, 640, 360, 14 + i, 2)));
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(cluster.upload(files.get(i), "restart-" + i));
+        }
+        Await.until(Duration.ofMinutes(3), "transcoding under way", () -> cluster.count(
+                "SELECT count(*) FROM tasks WHERE kind = 'TRANSCODE' AND state = 'RUNNING' AND video_id IN (?, ?, ?)",
+                ids.toArray()) > 0);
+        long t0 = System.currentTimeMillis();
+        cluster.stopCluster();
+        long stopMs = System.currentTimeMillis() - t0;
+        for (ClusterHarness.NodeSpec n : cluster.nodes("upload")) {
+            assertFalse(cluster.alive(n.id()));
+        }
+        long notReady = cluster.count("SELECT count(*) FROM videos WHERE status <> 'ready' AND video_id IN (?, ?, ?)", ids.toArray());
+        assertTrue(notReady > 0, "the cluster stopped while videos were still processing");
+        String before = cluster.rows("SELECT video_id, status FROM videos WHERE video_id IN (?, ?, ?)", ids.toArray()).toString();
+
+        t0 = System.currentTimeMillis();
+        cluster.startCluster();
+        long startMs = System.currentTimeMillis() - t0;
+        t0 = System.currentTimeMillis();
+        for (String id : ids) {
+            cluster.awaitReady(id, Duration.ofMinutes(5));
+        }
+        measured(String.format("whole cluster: stop %d ms, start %d ms, %d of 3 videos unfinished at the stop, all ready"
+                + " %d ms after the start (%s)", stopMs, startMs, notReady, System.currentTimeMillis() - t0, before));
+
+        for (String id : ids) {
+            assertEquals(1, cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
+                    && "ready".equals(e.path("to").asText())).size(), "ready exactly once: " + id);
+            assertEquals(1, cluster.events("TASK_COMPLETED", e -> id.equals(e.path("video_id").asText())
+                    && "PUBLISH".equals(e.path("kind").asText())).size(), "published once: " + id);
+            assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", id), "one job per upload");
+            assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state <> 'DONE'", id),
+                    "every task done, none failed: " + id);
+            assertEquals(1, cluster.events("UPLOAD_RECEIVED", e -> id.equals(e.path("video_id").asText())).size());
+        }
+        assertEquals(3, cluster.count("SELECT count(*) FROM videos WHERE video_id IN (?, ?, ?)", ids.toArray()));
+        // Playable after the restart.
+        Http.Response master = Http.get(cluster.uri("/play/" + ids.get(0) + "/master.m3u8"));
+        assertEquals(200, master.status(), master.text());
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private TusClient client() throws Exception {
+        TusClient c = new TusClient() {
+            @Override
+            public void prepareConnection(java.net.HttpURLConnection connection) {
+                super.prepareConnection(connection);
+                connection.setReadTimeout(60_000); // a lost response fails the test instead of hanging it
+            }
+        };
+        c.setUploadCreationURL(new URL(cluster.uri("/uploads").toString()));
+        return c;
+    }
+
+    private static TusUpload upload(byte[] data) {
+        TusUpload u = new TusUpload();
+        u.setSize(data.length);
+        u.setInputStream(new ByteArrayInputStream(data));
+        u.setFingerprint("cluster-" + sha256(data).substring(0, 16));
+        u.setMetadata(Map.of("filename", "cut-off.mp4", "title", "Cut off"));
+        return u;
+    }
+
+    private static String path(URL url) {
+        return url.getPath();
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void measured(String line) {
+        System.out.println("[measured] " + line);
+        try {
+            Files.writeString(Path.of("target", "cluster-measurements.txt"), "ProcessingFailoverTest: " + line + "\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            // only a convenience copy
+        }
+    }
+}
