@@ -632,6 +632,8 @@ cmd_test() {
     psql -h 127.0.0.1 -U postgres -d test -Atc "select 'DROP SCHEMA ' || nspname || ' CASCADE;' from pg_namespace where nspname like 't\\_%'" 2>/dev/null \
       | psql -h 127.0.0.1 -U postgres -d test -q >/dev/null 2>&1 || true
   fi
+  # The summary below reads these reports: never count an earlier run's.
+  rm -rf target/surefire-reports
   say "running the test suite: every test on H2, database tests again on PostgreSQL"
   local rc=0
   mvn -B ${MVN_TEST_ARGS:-} test "$@" || rc=$?
