@@ -36,6 +36,9 @@ public final class SegmentService implements HttpService {
     private static final String EXPOSED = "Content-Length, Content-Range, Accept-Ranges, X-Cache, X-Node-Id, X-Session-Id";
     private static final String ALLOWED_HEADERS = "Range, CMCD-Request, CMCD-Object, CMCD-Session, CMCD-Status";
     private static final String METHODS = "GET, HEAD, OPTIONS";
+    /** Bodies above this are written from the cached array (see writeDirect); smaller ones in one send. */
+    static final int DIRECT_WRITE_BYTES = 64 * 1024;
+    private static final int DIRECT_WRITE_HEAD = 8 * 1024;
 
     private final String nodeId;
     private final BooleanSupplier draining;
@@ -266,8 +269,28 @@ public final class SegmentService implements HttpService {
             res.send();
         } else if (shapedRate.isPresent()) {
             SessionShaper.write(res, body, offset, length, shapedRate.getAsLong());
+        } else if (length > DIRECT_WRITE_BYTES) {
+            writeDirect(res, body, offset, length);
         } else {
             res.send(body, offset, length);
+        }
+    }
+
+    /**
+     * A large cached body goes to the socket from the cached array itself. {@code send(byte[])} copies
+     * the whole entity into a fresh buffer behind the headers: for a ~1.5 MB segment that is a humongous
+     * allocation and a copy per response, which made the node GC-bound under load (docs/performance.md).
+     * Through the output stream only the first few KiB travel with the headers; the rest is written
+     * from the cached array as it is.
+     */
+    private static void writeDirect(ServerResponse res, byte[] body, int offset, int length) {
+        res.contentLength(length);
+        try (java.io.OutputStream out = res.outputStream()) {
+            int head = Math.min(length, DIRECT_WRITE_HEAD);
+            out.write(body, offset, head);
+            out.write(body, offset + head, length - head);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
