@@ -44,7 +44,10 @@ class MetricsEndpointTest {
         FakeLadder.Published video = FakeLadder.publish(node.platform(), "metrics", 1, 4, 10_000);
         String base = "/s/sess1/" + video.videoId() + "/720p/";
         assertEquals(200, Http.get(uri(base + "index.m3u8")).status());
-        assertEquals(200, Http.get(uri(base + "seg_00000.m4s")).status()); // miss; read-ahead fetches 1
+        Http.Response miss = Http.get(uri(base + "seg_00000.m4s")); // miss, streamed as it is read
+        assertEquals(200, miss.status());
+        assertEquals("MISS", miss.header("X-Cache"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(video.bytes("720p", "seg_00000.m4s"), miss.body());
         Await.until(Duration.ofSeconds(10), "read-ahead of segment 1",
                 () -> node.metrics().registry().counter("vidforge_prefetch_total", "", "result")
                         .value("fetched") == 1);
