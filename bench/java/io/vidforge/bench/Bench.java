@@ -426,7 +426,7 @@ public final class Bench {
         List<Future<?>> fs = new ArrayList<>();
         for (int p = 0; p < sessions; p++) {
             String variant = variants.get(p % variants.size());
-            String session = tag + "-" + mode + "-" + p;
+            String session = tag + "-" + mode + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36) + "-" + p;
             fs.add(pool.submit(() -> {
                 String prefix = base + "/s/" + session + "/" + videoId + "/" + variant + "/";
                 get(prefix + "index.m3u8", mode);
