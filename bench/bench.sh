@@ -280,7 +280,7 @@ bench_miss() {
 }
 
 bench_readahead() {
-  local id=$1 p=$((BENCH_PORT_BASE + 32)) mode r n=${BENCH_PLAYERS:-5} gap=${BENCH_PLAYER_GAP_MS:-200}
+  local id=$1 p=$((BENCH_PORT_BASE + 32)) mode n=${BENCH_PLAYERS:-5} gap=${BENCH_PLAYER_GAP_MS:-200}
   for mode in on off; do
     say "[read-ahead $mode] $n sequential players (one per variant) on a cold segment node"
     bench_node "segment-ra-$mode" segment "$p"
@@ -289,11 +289,8 @@ bench_readahead() {
   done
   # The cost of read-ahead on the serving path: the same warm node, sessions with read-ahead on and off
   # interleaved round by round, so both see the same machine.
-  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-6} rounds of $n players with read-ahead on, then off"
-  for r in $(seq 1 "${BENCH_WARM_ROUNDS:-6}"); do
-    bench_java players "http://127.0.0.1:$p" "$id" "$n" "$gap" on warm >/dev/null
-    bench_java players "http://127.0.0.1:$p" "$id" "$n" "$gap" off warm >/dev/null
-  done
+  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-6} rounds of $n players with read-ahead on and $n with it off, side by side"
+  bench_java players-mixed "http://127.0.0.1:$p" "$id" "$n" "$gap" "${BENCH_WARM_ROUNDS:-6}" warm >/dev/null
   bench_stop segment-ra-off
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-on.jsonl" "cold-on-" "ra_on_cold"
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "cold-off-" "ra_off_cold"

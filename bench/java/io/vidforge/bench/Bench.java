@@ -90,6 +90,20 @@ public final class Bench {
             case "segments" -> listSegments(a[1], a[2], Path.of(a[3]));
             case "miss" -> missLatency(a[1], a[2], Integer.parseInt(a[3]));
             case "players" -> players(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), a[5], a[6]);
+            case "players-mixed" -> {
+                // Read-ahead on and off side by side in one client: each round runs both sets of players at once.
+                for (int r = 0; r < Integer.parseInt(a[5]); r++) {
+                    Thread off = Thread.ofPlatform().start(() -> {
+                        try {
+                            players(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), "off", a[6]);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    players(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), "on", a[6]);
+                    off.join();
+                }
+            }
             case "claims" -> claims(Integer.parseInt(a[1]), Integer.parseInt(a[2]));
             case "dispatch" -> dispatch(a[1], Integer.parseInt(a[2]), Path.of(a[3]));
             case "pseudo-video" -> pseudoVideo(Path.of(a[1]), Long.parseLong(a[2]));

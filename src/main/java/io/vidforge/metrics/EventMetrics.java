@@ -4,7 +4,6 @@ import io.vidforge.events.EventLog;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Counters derived from the event stream: every event a node logs passes here once (an
@@ -16,7 +15,6 @@ public final class EventMetrics implements EventLog.Listener {
     static final double[] SERVE_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
             0.25, 0.5, 1, 2.5, 5};
     static final double[] TASK_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
-    private static final Pattern LABEL = Pattern.compile("[A-Z][A-Z0-9_]{0,39}");
     /** Open attempts remembered for durations; a node never runs this many at once. */
     private static final int MAX_OPEN_ATTEMPTS = 10_000;
 
@@ -190,12 +188,38 @@ public final class EventMetrics implements EventLog.Listener {
     /** Label values come from code, but are still bounded: anything unexpected becomes OTHER. */
     private static String label(Object v) {
         String s = v == null ? "" : v.toString();
-        return LABEL.matcher(s).matches() ? s : "OTHER";
+        return isLabel(s) ? s : "OTHER";
     }
 
+    /** {@code [A-Z][A-Z0-9_]{0,39}}, checked by hand: this runs for every event on the serving path. */
+    private static boolean isLabel(String s) {
+        int n = s.length();
+        if (n == 0 || n > 40 || s.charAt(0) < 'A' || s.charAt(0) > 'Z') {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final Map<String, String> LOWER = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The lower-case label of an enum-like value ("HIT" -> "hit"), remembered: the set is small. */
     private static String lower(Object v) {
-        String s = label(v == null ? null : v.toString().toUpperCase(Locale.ROOT));
-        return s.toLowerCase(Locale.ROOT);
+        String raw = v == null ? "" : v.toString();
+        String cached = LOWER.get(raw);
+        if (cached != null) {
+            return cached;
+        }
+        String l = label(raw.toUpperCase(Locale.ROOT)).toLowerCase(Locale.ROOT);
+        if (LOWER.size() < 1_000) {
+            LOWER.put(raw, l);
+        }
+        return l;
     }
 
     private static long asLong(Object v) {
