@@ -665,6 +665,16 @@ cmd_report() {
   jvm -cp "$JAR" io.vidforge.report.ReportMain --logs "$DATA_DIR/logs" --out "$DATA_DIR/report.html" "$@"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Benchmarks (not part of ./run.sh test): bench/bench.sh, docs/performance.md
+# ---------------------------------------------------------------------------------------------
+
+cmd_bench() {
+  # shellcheck disable=SC1091
+  . "$ROOT/bench/bench.sh"
+  bench_main "$@"
+}
+
 usage() {
   cat <<EOF
 usage: ./run.sh COMMAND
@@ -687,6 +697,7 @@ main() {
     stop) cmd_stop "$@" ;;
     test) cmd_test "$@" ;;
     report) cmd_report "$@" ;;
+    bench) cmd_bench "$@" ;;
     cluster) cmd_cluster "$@" ;;
     status) cmd_status "$@" ;;
     kill) cmd_kill "$@" ;;

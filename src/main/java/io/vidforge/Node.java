@@ -13,6 +13,7 @@ import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
 import io.vidforge.http.Responses;
+import io.vidforge.metrics.NodeMetrics;
 import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
 import io.vidforge.upload.UploadModule;
@@ -50,15 +51,17 @@ public final class Node implements AutoCloseable {
     private final InFlightRequests inFlight;
     private final Duration shutdownGrace;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final NodeMetrics metrics;
 
     private Node(Platform platform, List<RoleModule> modules, WebServer server, String role,
-                 InFlightRequests inFlight, Duration shutdownGrace) {
+                 InFlightRequests inFlight, Duration shutdownGrace, NodeMetrics metrics) {
         this.platform = platform;
         this.modules = modules;
         this.server = server;
         this.role = role;
         this.inFlight = inFlight;
         this.shutdownGrace = shutdownGrace;
+        this.metrics = metrics;
     }
 
     public static Node start(Settings settings, Set<Role> roles) {
@@ -73,6 +76,7 @@ public final class Node implements AutoCloseable {
         }
         Platform platform = Platform.open(settings, nodeId, clock);
         List<RoleModule> modules = new ArrayList<>();
+        NodeMetrics metrics = null;
         try {
             for (Role r : roles) {
                 modules.add(switch (r) {
@@ -86,6 +90,20 @@ public final class Node implements AutoCloseable {
             checks.put("database", platform.db()::reachable);
             checks.put("s3", platform.store()::reachable);
             modules.forEach(m -> checks.putAll(m.healthChecks()));
+            // Counters come from the event log (one hook), queue depth from the database at scrape time.
+            metrics = NodeMetrics.attach(platform, label);
+            for (RoleModule m : modules) {
+                if (m instanceof SegmentModule s) {
+                    metrics.gauge("vidforge_cache_weight_bytes", "Bytes held by the node-local segment cache.",
+                            () -> (double) s.cache().weightBytes());
+                    metrics.gauge("vidforge_cache_max_bytes", "The node-local segment cache's bound (CACHE_BYTES).",
+                            () -> (double) s.cache().maxBytes());
+                    metrics.gauge("vidforge_cache_entries", "Objects held by the node-local segment cache.",
+                            () -> (double) s.cache().entries());
+                    metrics.gauge("vidforge_prefetch_pending", "Read-ahead reads queued or running.",
+                            () -> (double) s.readAhead().pending());
+                }
+            }
             HttpRouting.Builder routing = HttpRouting.builder();
             InFlightRequests inFlight = new InFlightRequests();
             // Every answer names its node: nginx cannot tell which upstream it chose, the node can.
@@ -110,8 +128,10 @@ public final class Node implements AutoCloseable {
                     inFlight.exit();
                 }
             });
+            routing.addFilter(metrics.requestFilter());
             ErrorHandling.register(routing);
             routing.register("/health", new HealthService(nodeId, label, checks, platform.draining()::get));
+            metrics.routing(routing);
             modules.forEach(m -> m.routing(routing));
             routing.any(Handlers.notFound());
             Duration grace = Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10));
@@ -122,17 +142,22 @@ public final class Node implements AutoCloseable {
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(-1)
-                    // TCP_NODELAY would save ~40 ms (delayed ACK) per small keep-alive response, but with
-                    // Helidon 4.4's connectionOptions(..) tus-java-client's chunked PATCH then never gets
-                    // its response (TusUploadTest hangs): left at the default until that is understood.
+                    // TCP_NODELAY: without it a small response written behind another one waits for the
+                    // client's delayed ACK (~40 ms on Linux). The other socket options keep Helidon's
+                    // defaults (this builder starts from the same values as SocketOptions.create()). It
+                    // once made tus-java-client hang: see TusService.awaitBody and docs/performance.md.
+                    .connectionOptions(o -> o.tcpNoDelay(true))
                     .shutdownGracePeriod(grace)
                     .directHandlers(ErrorHandling.directHandlers())
                     .routing(routing)
                     .build()
                     .start();
             modules.forEach(RoleModule::start);
-            return new Node(platform, modules, server, label, inFlight, grace);
+            return new Node(platform, modules, server, label, inFlight, grace, metrics);
         } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             modules.forEach(RoleModule::close);
             platform.close();
             throw e;
@@ -175,6 +200,11 @@ public final class Node implements AutoCloseable {
         return platform;
     }
 
+    /** This node's metrics ({@code GET /metrics}). */
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
     /** The module of one role, for tests and tools that drive it by hand. */
     public <T extends RoleModule> T module(Class<T> type) {
         return modules.stream().filter(type::isInstance).map(type::cast).findFirst()
@@ -215,6 +245,7 @@ public final class Node implements AutoCloseable {
         server.stop();
         events.event("NODE_STOPPED").with("drain_ms", drainedMs).with("in_flight_left", drained ? 0 : inFlight.count())
                 .with("stop_ms", Duration.ofNanos(System.nanoTime() - t0).toMillis()).emit();
+        metrics.close();
         platform.close();
     }
 

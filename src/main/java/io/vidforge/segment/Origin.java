@@ -11,4 +11,13 @@ public interface Origin {
      * when there is no such object) on failure.
      */
     byte[] read(String key);
+
+    /**
+     * The whole object, published to {@code progress} as it arrives so a request can send it on while it
+     * is still being read (see {@link ProgressiveRead}). The default reads it whole and publishes nothing:
+     * the request then waits for the read, as with {@link #read(String)}.
+     */
+    default byte[] read(String key, ProgressiveRead progress) {
+        return read(key);
+    }
 }

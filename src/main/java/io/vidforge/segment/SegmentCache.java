@@ -54,6 +54,14 @@ public final class SegmentCache {
      * Throws {@link io.vidforge.storage.StorageException} when the origin fails.
      */
     public Lookup get(String key) {
+        return get(key, null);
+    }
+
+    /**
+     * As {@link #get(String)}; when this call reads the origin, the read is published to {@code progress}
+     * as it arrives (see {@link ProgressiveRead}). {@code progress} may be null.
+     */
+    public Lookup get(String key, ProgressiveRead progress) {
         byte[] cached = cache.getIfPresent(key);
         if (cached != null) {
             return new Lookup(cached, CacheOutcome.HIT);
@@ -65,7 +73,7 @@ public final class SegmentCache {
                 ranLoader[0] = true;
                 loading.add(key);
                 try {
-                    return origin.read(key);
+                    return progress == null ? origin.read(key) : origin.read(key, progress);
                 } finally {
                     loading.remove(key);
                 }

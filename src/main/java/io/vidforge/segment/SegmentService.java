@@ -36,6 +36,14 @@ public final class SegmentService implements HttpService {
     private static final String EXPOSED = "Content-Length, Content-Range, Accept-Ranges, X-Cache, X-Node-Id, X-Session-Id";
     private static final String ALLOWED_HEADERS = "Range, CMCD-Request, CMCD-Object, CMCD-Session, CMCD-Status";
     private static final String METHODS = "GET, HEAD, OPTIONS";
+    /** Bodies above this are written from the cached array (see writeDirect); smaller ones in one send. */
+    static final int DIRECT_WRITE_BYTES = 64 * 1024;
+    private static final int DIRECT_WRITE_HEAD = 8 * 1024;
+    /** streamMiss's answer when it has sent the response itself. */
+    private static final SegmentCache.Lookup STREAMED = new SegmentCache.Lookup(new byte[0], CacheOutcome.LOADED);
+    /** Origin reads of misses that are streamed to the client as they arrive (one virtual thread each). */
+    private static final java.util.concurrent.ExecutorService LOADERS =
+            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("origin-read-", 0).factory());
 
     private final String nodeId;
     private final BooleanSupplier draining;
@@ -201,17 +209,23 @@ public final class SegmentService implements HttpService {
             throw ApiException.notFound("Variant " + variantName + " has " + variant.segmentCount() + " segments.");
         }
         PlaybackTarget target = new PlaybackTarget(session, video, variant, file);
-        SegmentCache.Lookup found;
-        try {
-            found = cache.get(target.key());
-        } catch (StorageException e) {
-            if (e.notFound()) {
-                throw ApiException.notFound("Variant " + variantName + " has no " + file.name() + ".");
+        boolean head = isHead(req);
+        SegmentCache.Lookup found = null;
+        if (!head && !cache.contains(target.key()) && req.headers().first(HeaderNames.RANGE).isEmpty()
+                && shaper.pacer(session).isEmpty()) {
+            found = streamMiss(req, res, target, t0);
+            if (found == STREAMED) {
+                return;
             }
-            throw e;
+        }
+        if (found == null) {
+            try {
+                found = cache.get(target.key());
+            } catch (StorageException e) {
+                throw notFoundOr(e, variantName, file);
+            }
         }
         ByteRange range = range(req, res, found.bytes().length);
-        boolean head = isHead(req);
         if (!head) {
             // Before writing: a slow client must not delay the read of what it will ask for next.
             readAhead.afterServe(target, hint(req, target));
@@ -221,6 +235,66 @@ public final class SegmentService implements HttpService {
         if (write(res, file.kind(), found.bytes(), range, head, shaper.pacer(session))) {
             events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
         }
+    }
+
+    private static RuntimeException notFoundOr(StorageException e, String variantName, PlaybackFile file) {
+        if (e.notFound()) {
+            return ApiException.notFound("Variant " + variantName + " has no " + file.name() + ".");
+        }
+        return e;
+    }
+
+    /**
+     * A whole-object GET that misses: the origin read runs on its own virtual thread and this request
+     * sends each range as soon as it has arrived (cut-through), instead of waiting for the whole object
+     * and then sending it (store and forward, which added a full transfer time to every miss). Returns
+     * {@link #STREAMED} when it answered; otherwise the finished lookup (it joined a read already running,
+     * the object was cached meanwhile, or the origin cannot stream), which the caller answers as usual.
+     */
+    private SegmentCache.Lookup streamMiss(ServerRequest req, ServerResponse res, PlaybackTarget target, long t0) {
+        ProgressiveRead progress = new ProgressiveRead();
+        java.util.concurrent.CompletableFuture<SegmentCache.Lookup> load =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> cache.get(target.key(), progress), LOADERS);
+        load.whenComplete((l, e) -> progress.finish(e));
+        int length;
+        try {
+            length = progress.awaitLength();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + target.key(), e);
+        }
+        if (length < 0) {
+            try {
+                return load.join(); // a failed read (404, 503) surfaces here, before anything was written
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof StorageException se) {
+                    throw notFoundOr(se, target.variant().name(), target.file());
+                }
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        readAhead.afterServe(target, hint(req, target));
+        res.header(X_CACHE, CacheOutcome.LOADED.cacheHeader());
+        res.header(HeaderNames.CONTENT_TYPE, target.file().kind().contentType());
+        res.header(HeaderNames.CACHE_CONTROL, target.file().kind().cacheControl());
+        res.header(HeaderNames.ACCEPT_RANGES, "bytes");
+        res.contentLength(length);
+        try (java.io.OutputStream out = res.outputStream()) {
+            int sent = 0;
+            while (sent < length) {
+                int filled = progress.awaitBeyond(sent);
+                out.write(progress.array(), sent, filled - sent);
+                sent = filled;
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending " + target.key(), e);
+        }
+        SegmentCache.Lookup done = load.join();
+        events.serve(target, target.file().kind(), done.outcome(), length, since(t0), new ByteRange.Whole(length), false);
+        return STREAMED;
     }
 
     /** The CMCD next object, if it names a file of this session's video. */
@@ -269,10 +343,30 @@ public final class SegmentService implements HttpService {
             res.send();
         } else if (pacer.isPresent()) {
             return SessionShaper.write(res, body, offset, length, pacer.get());
+        } else if (length > DIRECT_WRITE_BYTES) {
+            writeDirect(res, body, offset, length);
         } else {
             res.send(body, offset, length);
         }
         return true;
+    }
+
+    /**
+     * A large cached body goes to the socket from the cached array itself. {@code send(byte[])} copies
+     * the whole entity into a fresh buffer behind the headers: for a ~1.5 MB segment that is a humongous
+     * allocation and a copy per response, which made the node GC-bound under load (docs/performance.md).
+     * Through the output stream only the first few KiB travel with the headers; the rest is written
+     * from the cached array as it is.
+     */
+    private static void writeDirect(ServerResponse res, byte[] body, int offset, int length) {
+        res.contentLength(length);
+        try (java.io.OutputStream out = res.outputStream()) {
+            int head = Math.min(length, DIRECT_WRITE_HEAD);
+            out.write(body, offset, head);
+            out.write(body, offset + head, length - head);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void refuseWhileDraining() {

@@ -10,6 +10,8 @@ import io.helidon.webserver.http.ServerResponse;
 import io.vidforge.http.ApiException;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.Responses;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -39,6 +41,9 @@ public final class TusService implements HttpService {
     private static final String EXPOSED = "Location, Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires,"
             + " Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm, Video-Id";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    /** At most this much of a refused PATCH body is read before answering; Helidon discards the rest. */
+    private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
 
     private final TusUploads uploads;
 
@@ -142,12 +147,20 @@ public final class TusService implements HttpService {
         TusUploads.Checksum checksum = req.headers().first(UPLOAD_CHECKSUM).map(TusUploads.Checksum::parse).orElse(null);
         String id = req.path().pathParameters().get("id");
         TusUpload u;
+        TusUploads.TusOffsetConflict conflict = null;
+        InputStream body = req.content().inputStream(); // Helidon answers Expect: 100-continue here
         try {
-            u = uploads.patch(id, offset, req.content().inputStream(), checksum);
+            u = uploads.patch(id, offset, body, checksum);
         } catch (TusUploads.TusOffsetConflict e) {
+            u = null;
+            conflict = e;
+        } finally {
+            awaitBody(body);
+        }
+        if (conflict != null) {
             common(res);
-            res.header(UPLOAD_OFFSET, Long.toString(e.currentOffset));
-            Responses.error(res, 409, "OFFSET_MISMATCH", e.getMessage());
+            res.header(UPLOAD_OFFSET, Long.toString(conflict.currentOffset));
+            Responses.error(res, 409, "OFFSET_MISMATCH", conflict.getMessage());
             return;
         }
         common(res);
@@ -157,6 +170,28 @@ public final class TusService implements HttpService {
             res.header(VIDEO_ID, u.videoId());
         }
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /**
+     * Reads what is left of a PATCH body (usually nothing) before the answer is written. Once the body was
+     * asked for, the client has been sent {@code 100 Continue}; a final answer written right behind it
+     * (an upload already complete, a wrong offset) can reach the client in the same TCP read, and the
+     * JDK's HttpURLConnection (tus-java-client) parses each response through a new buffer and loses it:
+     * the client then waits for an answer it already received. Reading the body first orders the answer
+     * after the client's body. With Nagle's algorithm on, the delayed ACK of the 100 hid this race;
+     * with TCP_NODELAY it lost about every other final tus request (docs/performance.md).
+     */
+    private static void awaitBody(InputStream body) {
+        try {
+            byte[] buf = new byte[8192];
+            long left = DRAIN_LIMIT;
+            int n;
+            while (left > 0 && (n = body.read(buf, 0, (int) Math.min(buf.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // A broken body is handled (or already was) by the answer itself.
+        }
     }
 
     private void delete(ServerRequest req, ServerResponse res) {

@@ -1,0 +1,377 @@
+# VidForge benchmarks against the physical limits (./run.sh bench). Sourced by run.sh, whose helpers
+# (say, warn, die, ensure_*, build, alive, apt_install) it uses. Every figure is measured against its
+# limit in the same run, on the same data, on this machine; see docs/performance.md.
+#
+# Environment knobs (defaults are the real sizes):
+#   BENCH_CLIP_SECONDS=60      length of the 1080p source for time-to-ready
+#   BENCH_UPLOAD_MB=2048       size of the upload-throughput file
+#   BENCH_WRK_SECONDS=10       duration of one wrk run; BENCH_WRK_ROUNDS=3 runs per side (median)
+#   BENCH_MISS_ROUNDS=200      cache-miss pairs; BENCH_PLAYERS=5 concurrent sequential players (one per variant)
+#   BENCH_WARM_ROUNDS=6        warm rounds (read-ahead on, then off) for the serving-cost comparison
+#   BENCH_CLAIM_TASKS=10000    tasks for the claim benchmark; BENCH_CLAIM_WORKERS=8
+#   BENCH_DISPATCH_UPLOADS=30  uploads for the dispatch-latency benchmark
+#   BENCH_SKIP="upload ..."    sections to leave out: media2 (2 workers), dispatch, claims, upload, serve, miss, readahead
+#   BENCH_PORT_BASE=18400      ports used: base (S3), base+1 (nginx), base+10.. (nodes)
+#   BENCH_DB=vidforge_bench    PostgreSQL database (dropped and re-created)
+
+BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
+BENCH_PORT_BASE="${BENCH_PORT_BASE:-18400}"
+BENCH_DB="${BENCH_DB:-vidforge_bench}"
+BENCH_S3_PORT=$BENCH_PORT_BASE
+BENCH_NGINX_PORT=$((BENCH_PORT_BASE + 1))
+BENCH_RESULTS="$BENCH_DIR/results.txt"
+BENCH_CP=""
+
+bench_skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Runs the Java half; its RESULT lines are appended to the results file, progress goes to the terminal.
+bench_java() {
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$BENCH_CP" \
+    -Djava.util.logging.config.file=/dev/null io.vidforge.bench.Bench "$@" 2> >(grep -v -E 'SLF4J|^WARNING|Helidon logging' >&2) \
+    | tee -a "$BENCH_RESULTS" | sed -n 's/^RESULT \([^ ]*\) \(.*\)/      \1 = \2/p'
+}
+
+res() { sed -n "s/^RESULT $1 //p" "$BENCH_RESULTS" | tail -1; }
+put() { echo "RESULT $1 $2" >>"$BENCH_RESULTS"; }
+
+bench_env() {
+  export DB_URL="jdbc:postgresql://127.0.0.1:5432/$BENCH_DB" DB_USER=postgres DB_PASSWORD=""
+  export S3_ENDPOINT="http://127.0.0.1:$BENCH_S3_PORT" S3_ACCESS_KEY=vidforge S3_SECRET_KEY=vidforge-secret-key
+  export S3_BUCKET=vidforge S3_REGION=us-east-1
+}
+
+# bench_node ID ROLE PORT [VAR=VALUE ...] [JOPTS=jvm-options]: one node process, waits until healthy.
+bench_node() {
+  local id=$1 role=$2 port=$3 kv jopts=""; shift 3
+  (
+    bench_env
+    export DATA_DIR="$BENCH_DIR/data" NODE_ID="$id" PORT="$port" SHUTDOWN_GRACE_SECONDS=1 WORKER_GRACE_SECONDS=1
+    for kv in "$@"; do
+      case "$kv" in JOPTS=*) jopts=${kv#JOPTS=} ;; *) export "${kv?}" ;; esac
+    done
+    # shellcheck disable=SC2086
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $jopts -jar "$JAR" --role="$role"
+  ) >"$BENCH_DIR/$id.out" 2>&1 &
+  echo $! >"$BENCH_DIR/$id.pid"
+  local i
+  for i in $(seq 1 240); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/health" && return 0
+    alive "$(cat "$BENCH_DIR/$id.pid")" || break
+    sleep 0.5
+  done
+  tail -20 "$BENCH_DIR/$id.out" >&2
+  die "bench node $id did not become healthy (log: $BENCH_DIR/$id.out)"
+}
+
+bench_stop() {
+  local id f pid
+  for id in "$@"; do
+    f="$BENCH_DIR/$id.pid"
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if alive "$pid"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.25; done
+      alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$f"
+  done
+}
+
+# Stops exactly what this run started (recorded PIDs and its own nginx), nothing else.
+bench_cleanup() {
+  local f
+  if [ -f "$BENCH_DIR/nginx/nginx.pid" ]; then
+    kill -QUIT "$(cat "$BENCH_DIR/nginx/nginx.pid")" 2>/dev/null || true
+  fi
+  for f in "$BENCH_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    bench_stop "$(basename "$f" .pid)"
+  done
+}
+
+bench_prereqs() {
+  ensure_java
+  ensure_maven
+  ensure_media_libs
+  ensure_postgres
+  ensure_nginx
+  if ! command -v wrk >/dev/null; then
+    say "installing wrk (HTTP load generator)"
+    apt_install wrk || die "the bench needs wrk (apt-get install wrk)"
+  fi
+  command -v psql >/dev/null || die "the bench needs psql (apt-get install postgresql-client)"
+  build
+  say "compiling the bench driver"
+  mkdir -p "$ROOT/target/bench-classes"
+  "$JAVA_HOME/bin/javac" --release 21 -nowarn -d "$ROOT/target/bench-classes" -cp "$JAR:$ROOT/target/libs/*" \
+    "$ROOT"/bench/java/io/vidforge/bench/*.java || die "the bench driver did not compile"
+  BENCH_CP="$ROOT/target/bench-classes:$JAR:$ROOT/target/libs/*"
+}
+
+bench_fresh_state() {
+  rm -rf "$BENCH_DIR"
+  mkdir -p "$BENCH_DIR/data/logs"
+  : >"$BENCH_RESULTS"
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $BENCH_DB" >/dev/null 2>&1 || true
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $BENCH_DB" >/dev/null \
+    || die "cannot create database $BENCH_DB on 127.0.0.1:5432"
+  (
+    bench_env
+    export DATA_DIR="$BENCH_DIR/data" EMBEDDED_S3_PORT="$BENCH_S3_PORT"
+    exec "$JAVA_HOME/bin/java" -cp "$JAR" io.vidforge.storage.S3ServerMain
+  ) >"$BENCH_DIR/s3.out" 2>&1 &
+  echo $! >"$BENCH_DIR/s3.pid"
+  local i
+  for i in $(seq 1 120); do
+    grep -q "listening on" "$BENCH_DIR/s3.out" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  die "the bench S3 server did not start (log: $BENCH_DIR/s3.out)"
+}
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---- sections ------------------------------------------------------------------------------------
+
+bench_media() {
+  local secs=${BENCH_CLIP_SECONDS:-60} p=$((BENCH_PORT_BASE + 10))
+  say "[media] generating a ${secs} s 1080p30 source clip (load $(loadavg))"
+  bench_java clip "$BENCH_DIR/source.mp4" "$secs" || die "could not make the clip"
+  say "[media] limit: one hand-written ffmpeg command writing the same ladder"
+  bench_java ladder-baseline "$BENCH_DIR/source.mp4" "$BENCH_DIR/baseline" || die "baseline ffmpeg failed"
+  say "[media] starting upload, orchestrator and one worker (PostgreSQL, S3 server)"
+  bench_node upload-1 upload "$p"
+  bench_node orch-1 orchestrator $((p + 1))
+  bench_node worker-1 worker $((p + 2)) WORKER_CONCURRENCY=1
+  say "[media] time-to-ready with 1 worker (load $(loadavg))"
+  bench_java ttr "http://127.0.0.1:$p" "$BENCH_DIR/source.mp4" || die "time-to-ready failed"
+  local id; id=$(res video_id)
+  put ttr1_s "$(res ttr_s)"
+  bench_java task-times "$BENCH_DIR/data/logs" "$id" >/dev/null
+  put ttr1_task_sum_s "$(res task_sum_s)"
+  if ! bench_skip media2; then
+    bench_node worker-2 worker $((p + 3)) WORKER_CONCURRENCY=1
+    say "[media] time-to-ready with 2 workers (same source reprocessed, load $(loadavg))"
+    bench_java ttr "http://127.0.0.1:$p" "$id" || die "time-to-ready (2 workers) failed"
+    put ttr2_s "$(res ttr_s)"
+    bench_stop worker-2
+  fi
+  put video_id "$id"
+}
+
+bench_dispatch() {
+  local p=$((BENCH_PORT_BASE + 10))
+  say "[dispatch] ${BENCH_DISPATCH_UPLOADS:-30} uploads; upload completion -> PROBE claimed (PostgreSQL NOTIFY)"
+  bench_java dispatch "http://127.0.0.1:$p" "${BENCH_DISPATCH_UPLOADS:-30}" "$BENCH_DATA_LOGS" \
+    || warn "dispatch benchmark failed"
+}
+
+bench_claims() {
+  say "[claims] ${BENCH_CLAIM_WORKERS:-8} claimers, ${BENCH_CLAIM_TASKS:-10000} READY tasks on PostgreSQL"
+  ( bench_env; bench_java claims "${BENCH_CLAIM_WORKERS:-8}" "${BENCH_CLAIM_TASKS:-10000}" ) \
+    || warn "claim benchmark failed"
+}
+
+bench_upload() {
+  local mb=${BENCH_UPLOAD_MB:-2048} p=$((BENCH_PORT_BASE + 20)) file="$BENCH_DIR/upload.bin"
+  say "[upload] writing a ${mb} MB file"
+  bench_java pseudo-video "$file" $((mb * 1024 * 1024)) >/dev/null
+  bench_node upload-big upload "$p" JOPTS=-Xmx256m
+  local pid; pid=$(cat "$BENCH_DIR/upload-big.pid")
+  say "[upload] POST /upload to a node with -Xmx256m (load $(loadavg))"
+  local t0 t1 code
+  t0=$(date +%s.%N)
+  code=$(curl -sS -o "$BENCH_DIR/upload-answer.json" -w '%{http_code}' -X POST -H 'Content-Type: video/mp4' \
+    -H 'Expect:' -T "$file" "http://127.0.0.1:$p/upload?title=big")
+  t1=$(date +%s.%N)
+  [ "$code" = 201 ] || { cat "$BENCH_DIR/upload-answer.json" >&2; warn "upload answered $code"; }
+  local s; s=$(awk "BEGIN{printf \"%.3f\", $t1 - $t0}")
+  put node_upload_s "$s"
+  put node_upload_mbps "$(awk "BEGIN{printf \"%.1f\", $mb * 1.048576 / $s}")"
+  put node_upload_peak_rss_mb "$(awk '/VmHWM/ {printf "%d", $2/1024}' "/proc/$pid/status")"
+  echo "      node_upload_s = $s; peak RSS $(res node_upload_peak_rss_mb) MB"
+  say "[upload] limit: the same file straight to S3 with the MinIO client (load $(loadavg))"
+  ( bench_env; bench_java put-direct "$file" )
+  bench_stop upload-big
+  rm -f "$file"
+}
+
+bench_nginx_conf() {
+  mkdir -p "$BENCH_DIR/nginx/tmp"
+  cat >"$BENCH_DIR/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $BENCH_DIR/nginx/nginx.pid;
+error_log $BENCH_DIR/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  open_file_cache max=1000 inactive=60s;
+  client_body_temp_path $BENCH_DIR/nginx/tmp;
+  proxy_temp_path $BENCH_DIR/nginx/tmp;
+  fastcgi_temp_path $BENCH_DIR/nginx/tmp;
+  uwsgi_temp_path $BENCH_DIR/nginx/tmp;
+  scgi_temp_path $BENCH_DIR/nginx/tmp;
+  types { video/iso.segment m4s; video/mp4 mp4; application/vnd.apple.mpegurl m3u8; }
+  server {
+    listen 127.0.0.1:$BENCH_NGINX_PORT;
+    root $BENCH_DIR/www;
+  }
+}
+EOF
+}
+
+# wrk_rps URL CONNECTIONS: requests/s of one wrk run over every segment URL in turn.
+wrk_rps() {
+  wrk -t2 -c"$2" -d"${BENCH_WRK_SECONDS:-10}s" -s "$BENCH_DIR/urls.lua" "$1" 2>/dev/null \
+    | awk '/Requests\/sec/ {print $2}'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else print a[int((NR+1)/2)]}'; }
+
+bench_serve() {
+  local id=$1 p=$((BENCH_PORT_BASE + 30))
+  say "[serve] the same segment files on disk for nginx, and a warm segment node"
+  bench_java segments "$id" bench "$BENCH_DIR/www"
+  cat >"$BENCH_DIR/urls.lua" <<EOF
+local paths = {}
+for line in io.lines("$BENCH_DIR/www/urls.txt") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+EOF
+  bench_nginx_conf
+  "$(nginx_bin)" -p "$BENCH_DIR/nginx" -c "$BENCH_DIR/nginx/nginx.conf" -e "$BENCH_DIR/nginx/error.log" \
+    || die "nginx did not start (see $BENCH_DIR/nginx/error.log)"
+  bench_node segment-1 segment "$p" CACHE_BYTES=$((1024 * 1024 * 1024))
+  local u
+  while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u" || warn "warm-up of $u failed"; done <"$BENCH_DIR/www/urls.txt"
+  while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u"; done <"$BENCH_DIR/www/urls.txt"
+  wrk -t2 -c32 -d3s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$p" >/dev/null 2>&1 || true # JIT warm-up
+  local c r n x
+  for c in 32 128; do
+    : >"$BENCH_DIR/rps-nginx-$c"; : >"$BENCH_DIR/rps-node-$c"
+    for r in $(seq 1 "${BENCH_WRK_ROUNDS:-3}"); do
+      x=$(wrk_rps "http://127.0.0.1:$BENCH_NGINX_PORT" "$c"); echo "$x" >>"$BENCH_DIR/rps-nginx-$c"
+      n=$(wrk_rps "http://127.0.0.1:$p" "$c"); echo "$n" >>"$BENCH_DIR/rps-node-$c"
+      echo "      $c connections, round $r: nginx $x req/s, segment node $n req/s (load $(loadavg))"
+    done
+    put "nginx_rps_$c" "$(median <"$BENCH_DIR/rps-nginx-$c")"
+    put "node_rps_$c" "$(median <"$BENCH_DIR/rps-node-$c")"
+  done
+  bench_stop segment-1
+  kill -QUIT "$(cat "$BENCH_DIR/nginx/nginx.pid")" 2>/dev/null || true
+  rm -f "$BENCH_DIR/nginx/nginx.pid"
+}
+
+bench_miss() {
+  local id=$1 p=$((BENCH_PORT_BASE + 31))
+  say "[miss] cache misses through a segment node (CACHE_BYTES=64 KiB) vs direct S3 GETs, paired"
+  bench_node segment-miss segment "$p" CACHE_BYTES=65536
+  ( bench_env; bench_java miss "http://127.0.0.1:$p" "$id" "${BENCH_MISS_ROUNDS:-200}" )
+  bench_stop segment-miss
+}
+
+bench_readahead() {
+  local id=$1 p=$((BENCH_PORT_BASE + 32)) mode n=${BENCH_PLAYERS:-5} gap=${BENCH_PLAYER_GAP_MS:-200}
+  for mode in on off; do
+    say "[read-ahead $mode] $n sequential players (one per variant) on a cold segment node"
+    bench_node "segment-ra-$mode" segment "$p"
+    bench_java players "http://127.0.0.1:$p" "$id" "$n" "$gap" "$mode" cold
+    [ "$mode" = off ] || bench_stop "segment-ra-$mode"
+  done
+  # The cost of read-ahead on the serving path: the same warm node, sessions with read-ahead on and off
+  # interleaved round by round, so both see the same machine.
+  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-6} rounds of $n players with read-ahead on and $n with it off, side by side"
+  bench_java players-mixed "http://127.0.0.1:$p" "$id" "$n" "$gap" "${BENCH_WARM_ROUNDS:-6}" warm >/dev/null
+  bench_stop segment-ra-off
+  bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-on.jsonl" "cold-on-" "ra_on_cold"
+  bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "cold-off-" "ra_off_cold"
+  bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "warm-on-" "ra_on_warm"
+  bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "warm-off-" "ra_off_warm"
+}
+
+# ---- the table -------------------------------------------------------------------------------------
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+meets() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { if (v == "-" || v == "") { print "n/a"; exit }
+  ok = (op == ">=") ? (v + 0 >= g + 0) : (v + 0 <= g + 0); print ok ? "yes" : "NO" }'; }
+
+bench_row() { printf '%-44s %-30s %-30s %-9s %-9s %s\n' "$@"; }
+
+bench_table() {
+  local r
+  echo
+  say "results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load at end $(loadavg))"
+  bench_row "figure" "measured" "limit (same run)" "ratio" "goal" "met"
+  if [ -n "$(res node_rps_32)" ]; then
+    r=$(ratio "$(res node_rps_32)" "$(res nginx_rps_32)")
+    bench_row "cached segments, 32 connections" "$(res node_rps_32) req/s" "nginx $(res nginx_rps_32) req/s" "$r" ">= 0.8" "$(meets "$r" '>=' 0.8)"
+    r=$(ratio "$(res node_rps_128)" "$(res nginx_rps_128)")
+    bench_row "cached segments, 128 connections" "$(res node_rps_128) req/s" "nginx $(res nginx_rps_128) req/s" "$r" ">= 0.8" "$(meets "$r" '>=' 0.8)"
+  fi
+  if [ -n "$(res miss_added_p50_ms)" ]; then
+    bench_row "cache miss, added p50" "$(res miss_node_p50_ms) ms" "S3 GET $(res miss_direct_p50_ms) ms" "+$(res miss_added_p50_ms) ms" "<= 5 ms" "$(meets "$(res miss_added_p50_ms)" '<=' 5)"
+    bench_row "cache miss, added p99" "$(res miss_node_p99_ms) ms" "S3 GET $(res miss_direct_p99_ms) ms" "+$(res miss_added_p99_ms) ms" "-" "-"
+  fi
+  if [ -n "$(res players_cold_on_hit_ratio)" ]; then
+    bench_row "read-ahead hits, segments after the 1st" "$(res players_cold_on_hit_ratio_after_first) %" "off: $(res players_cold_off_hit_ratio_after_first) %" "-" ">= 95 %" "$(meets "$(res players_cold_on_hit_ratio_after_first)" '>=' 95)"
+    bench_row "  same, every segment (1st is always cold)" "$(res players_cold_on_hit_ratio) %" "off: $(res players_cold_off_hit_ratio) %" "-" "(>= 95 %)" "$(meets "$(res players_cold_on_hit_ratio)" '>=' 95)"
+    r=$(ratio "$(res ra_on_warm_serve_p99_ms)" "$(res ra_off_warm_serve_p99_ms)")
+    bench_row "SERVE p99 read-ahead on/off (warm, n=$(res ra_on_warm_serve_n))" "$(res ra_on_warm_serve_p99_ms) ms" "off $(res ra_off_warm_serve_p99_ms) ms" "$r" "<= 1.05" "$(meets "$r" '<=' 1.05)"
+    r=$(ratio "$(res ra_on_cold_serve_p99_ms)" "$(res ra_off_cold_serve_p99_ms)")
+    bench_row "  same, cold players (n=$(res ra_on_cold_serve_n))" "$(res ra_on_cold_serve_p99_ms) ms" "off $(res ra_off_cold_serve_p99_ms) ms" "$r" "(<= 1.05)" "$(meets "$r" '<=' 1.05)"
+  fi
+  if [ -n "$(res node_upload_mbps)" ]; then
+    r=$(ratio "$(res node_upload_mbps)" "$(res direct_put_mbps)")
+    bench_row "upload ${BENCH_UPLOAD_MB:-2048} MB, node -Xmx256m" "$(res node_upload_mbps) MB/s (RSS $(res node_upload_peak_rss_mb) MB)" "MinIO put $(res direct_put_mbps) MB/s" "$r" ">= 0.8" "$(meets "$r" '>=' 0.8)"
+  fi
+  if [ -n "$(res ttr1_s)" ]; then
+    r=$(ratio "$(res ttr1_s)" "$(res baseline_s)")
+    bench_row "time-to-ready ${BENCH_CLIP_SECONDS:-60} s 1080p, 1 worker" "$(res ttr1_s) s" "one ffmpeg $(res baseline_s) s" "$r" "<= 1.2" "$(meets "$r" '<=' 1.2)"
+  fi
+  if [ -n "$(res ttr2_s)" ]; then
+    r=$(ratio "$(res ttr2_s)" "$(res baseline_s)")
+    bench_row "time-to-ready ${BENCH_CLIP_SECONDS:-60} s 1080p, 2 workers" "$(res ttr2_s) s" "one ffmpeg $(res baseline_s) s" "$r" "<= 1.2" "$(meets "$r" '<=' 1.2)"
+  fi
+  if [ -n "$(res dispatch_p50_ms)" ]; then
+    bench_row "dispatch upload -> claim (PostgreSQL)" "p50 $(res dispatch_p50_ms) ms, p99 $(res dispatch_p99_ms) ms" "-" "-" "p50 <= 200" "$(meets "$(res dispatch_p50_ms)" '<=' 200)"
+  fi
+  if [ -n "$(res claims_per_s)" ]; then
+    bench_row "claims, ${BENCH_CLAIM_WORKERS:-8} workers x ${BENCH_CLAIM_TASKS:-10000} tasks" "$(res claims_per_s) claims/s" "double claims: $(res claims_double)" "-" ">= 1000/s" "$(meets "$(res claims_per_s)" '>=' 1000)$([ "$(res claims_double)" = 0 ] || echo ' (DOUBLE CLAIMS)')"
+  fi
+  echo
+  echo "raw results: $BENCH_RESULTS"
+}
+
+bench_main() {
+  bench_prereqs
+  bench_env
+  say "VidForge bench: every figure against its limit, same run, same machine ($(nproc) cores, load $(loadavg))"
+  bench_fresh_state
+  trap 'bench_cleanup' EXIT
+  trap 'bench_cleanup; exit 130' INT TERM
+  BENCH_DATA_LOGS="$BENCH_DIR/data/logs"
+  put started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  put load_start "$(loadavg | tr ' ' '/')"
+  local started=$SECONDS
+  bench_media
+  local id; id=$(res video_id)
+  bench_skip dispatch || bench_dispatch
+  bench_stop worker-1 orch-1 upload-1
+  bench_skip claims || bench_claims
+  bench_skip serve || bench_serve "$id"
+  bench_skip miss || bench_miss "$id"
+  bench_skip readahead || bench_readahead "$id"
+  bench_skip upload || bench_upload
+  put load_end "$(loadavg | tr ' ' '/')"
+  bench_table
+  say "bench finished in $((SECONDS - started)) s"
+}
