@@ -7,7 +7,7 @@
 #   BENCH_UPLOAD_MB=2048       size of the upload-throughput file
 #   BENCH_WRK_SECONDS=6        duration of one wrk run; BENCH_WRK_ROUNDS=5 paired rounds (median of ratios)
 #   BENCH_MISS_ROUNDS=200      cache-miss pairs; BENCH_PLAYERS=5 concurrent sequential players (one per variant)
-#   BENCH_WARM_ROUNDS=6        warm rounds (read-ahead on, then off) for the serving-cost comparison
+#   BENCH_WARM_ROUNDS=20       warm rounds (read-ahead on, then off) for the serving-cost comparison
 #   BENCH_CLAIM_TASKS=10000    tasks for the claim benchmark; BENCH_CLAIM_WORKERS=8
 #   BENCH_DISPATCH_UPLOADS=30  uploads for the dispatch-latency benchmark
 #   BENCH_SKIP="upload ..."    sections to leave out: media2 (2 workers), dispatch, claims, upload, serve, miss, readahead
@@ -263,7 +263,8 @@ EOF
   local u
   while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u" || warn "warm-up of $u failed"; done <"$BENCH_DIR/www/urls.txt"
   while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u"; done <"$BENCH_DIR/www/urls.txt"
-  wrk -t2 -c32 -d3s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$p" >/dev/null 2>&1 || true # JIT warm-up
+  wrk -t2 -c128 -d10s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$p" >/dev/null 2>&1 || true # JIT warm-up
+  wrk -t2 -c32 -d3s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$BENCH_NGINX_PORT" >/dev/null 2>&1 || true
   # Rounds alternate nginx and node back to back; the figure is the median of the per-round ratios, so a
   # burst of load from elsewhere on the machine hits both sides of a ratio rather than one median.
   local c r n x
@@ -302,8 +303,8 @@ bench_readahead() {
   done
   # The cost of read-ahead on the serving path: the same warm node, sessions with read-ahead on and off
   # interleaved round by round, so both see the same machine.
-  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-6} rounds of $n players with read-ahead on and $n with it off, side by side"
-  bench_java players-mixed "http://127.0.0.1:$p" "$id" "$n" "$gap" "${BENCH_WARM_ROUNDS:-6}" warm >/dev/null
+  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-20} rounds of $n players with read-ahead on and $n with it off, side by side"
+  bench_java players-mixed "http://127.0.0.1:$p" "$id" "$n" "$gap" "${BENCH_WARM_ROUNDS:-20}" warm >/dev/null
   bench_stop segment-ra-off
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-on.jsonl" "cold-on-" "ra_on_cold"
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "cold-off-" "ra_off_cold"
@@ -313,7 +314,7 @@ bench_readahead() {
 
 # ---- the table -------------------------------------------------------------------------------------
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
 meets() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { if (v == "-" || v == "") { print "n/a"; exit }
   ok = (op == ">=") ? (v + 0 >= g + 0) : (v + 0 <= g + 0); print ok ? "yes" : "NO" }'; }
 

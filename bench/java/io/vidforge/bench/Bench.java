@@ -375,7 +375,7 @@ public final class Bench {
         List<Double> node = new ArrayList<>();
         List<Double> added = new ArrayList<>();
         // Warm both paths (connections, JIT) without counting.
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 150; i++) {
             timeS3(s3, segs.get(i % segs.size()));
             timeNode(base, videoId, segs.get(i % segs.size()), "warm");
         }
