@@ -187,10 +187,13 @@ public final class Bench {
                     "-hls_segment_filename", dir.resolve("seg_%05d.m4s").toString(), dir.resolve("index.m3u8").toString()));
         }
         long t0 = System.nanoTime();
+        double cpu0 = childCpuSeconds("self");
         run(bin, cmd);
         double s = (System.nanoTime() - t0) / 1e9;
-        progress(String.format(Locale.ROOT, "one ffmpeg command, %d rungs: %.1f s", rungs.size(), s));
+        double cpu = childCpuSeconds("self") - cpu0;
+        progress(String.format(Locale.ROOT, "one ffmpeg command, %d rungs: %.1f s, %.1f s CPU", rungs.size(), s, cpu));
         result("baseline_s", String.format(Locale.ROOT, "%.2f", s));
+        result("baseline_cpu_s", String.format(Locale.ROOT, "%.1f", cpu));
         Files.writeString(outRoot.resolve("command.txt"), String.join(" ", cmd) + "\n");
     }
 
@@ -202,6 +205,16 @@ public final class Bench {
             p.destroyForcibly();
             throw new IllegalStateException("ffmpeg failed: " + String.join(" ", cmd));
         }
+    }
+
+    /**
+     * CPU seconds (user + system) of the reaped children of a process, from /proc ({@code cutime},
+     * {@code cstime}): what ffmpeg and ffprobe used, whatever else the machine was doing.
+     */
+    static double childCpuSeconds(String pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0; // USER_HZ is 100 on Linux
     }
 
     /** A file the upload sniffer accepts as MP4 (an ftyp box), then pseudo-random bytes. */
@@ -362,7 +375,7 @@ public final class Bench {
         List<Double> node = new ArrayList<>();
         List<Double> added = new ArrayList<>();
         // Warm both paths (connections, JIT) without counting.
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 150; i++) {
             timeS3(s3, segs.get(i % segs.size()));
             timeNode(base, videoId, segs.get(i % segs.size()), "warm");
         }

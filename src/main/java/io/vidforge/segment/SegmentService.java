@@ -16,9 +16,16 @@ import io.vidforge.media.MasterPlaylist;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.storage.StorageException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -42,8 +49,8 @@ public final class SegmentService implements HttpService {
     /** streamMiss's answer when it has sent the response itself. */
     private static final SegmentCache.Lookup STREAMED = new SegmentCache.Lookup(new byte[0], CacheOutcome.LOADED);
     /** Origin reads of misses that are streamed to the client as they arrive (one virtual thread each). */
-    private static final java.util.concurrent.ExecutorService LOADERS =
-            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("origin-read-", 0).factory());
+    private static final ExecutorService LOADERS =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("origin-read-", 0).factory());
 
     private final String nodeId;
     private final BooleanSupplier draining;
@@ -253,8 +260,8 @@ public final class SegmentService implements HttpService {
      */
     private SegmentCache.Lookup streamMiss(ServerRequest req, ServerResponse res, PlaybackTarget target, long t0) {
         ProgressiveRead progress = new ProgressiveRead();
-        java.util.concurrent.CompletableFuture<SegmentCache.Lookup> load =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> cache.get(target.key(), progress), LOADERS);
+        CompletableFuture<SegmentCache.Lookup> load =
+                CompletableFuture.supplyAsync(() -> cache.get(target.key(), progress), LOADERS);
         load.whenComplete((l, e) -> progress.finish(e));
         int length;
         try {
@@ -266,7 +273,7 @@ public final class SegmentService implements HttpService {
         if (length < 0) {
             try {
                 return load.join(); // a failed read (404, 503) surfaces here, before anything was written
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 if (e.getCause() instanceof StorageException se) {
                     throw notFoundOr(se, target.variant().name(), target.file());
                 }
@@ -279,15 +286,15 @@ public final class SegmentService implements HttpService {
         res.header(HeaderNames.CACHE_CONTROL, target.file().kind().cacheControl());
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
         res.contentLength(length);
-        try (java.io.OutputStream out = res.outputStream()) {
+        try (OutputStream out = res.outputStream()) {
             int sent = 0;
             while (sent < length) {
                 int filled = progress.awaitBeyond(sent);
                 out.write(progress.array(), sent, filled - sent);
                 sent = filled;
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending " + target.key(), e);
@@ -360,12 +367,12 @@ public final class SegmentService implements HttpService {
      */
     private static void writeDirect(ServerResponse res, byte[] body, int offset, int length) {
         res.contentLength(length);
-        try (java.io.OutputStream out = res.outputStream()) {
+        try (OutputStream out = res.outputStream()) {
             int head = Math.min(length, DIRECT_WRITE_HEAD);
             out.write(body, offset, head);
             out.write(body, offset + head, length - head);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
