@@ -1,5 +1,8 @@
 package io.vidforge.upload;
 
+import io.vidforge.http.ApiException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.util.Optional;
 
 /**
@@ -11,6 +14,29 @@ public final class MediaSniffer {
     public static final int PEEK_BYTES = 4096;
 
     private MediaSniffer() {
+    }
+
+    /**
+     * The first bytes of an upload, left in the stream (mark/reset). A body that breaks off or is
+     * malformed (a bad chunked encoding fails inside the HTTP layer as a runtime exception) is a 400.
+     */
+    public static byte[] peek(BufferedInputStream in) {
+        try {
+            in.mark(PEEK_BYTES);
+            byte[] head = in.readNBytes(PEEK_BYTES);
+            in.reset();
+            return head;
+        } catch (IOException | RuntimeException e) {
+            throw new ApiException(400, "UPLOAD_INTERRUPTED", "The upload stream is malformed or broke off.");
+        }
+    }
+
+    /** Refuses obvious non-media with 415, naming what the bytes look like. */
+    public static void refuseObviousNonMedia(byte[] head) {
+        obviousNonMedia(head, head.length).ifPresent(kind -> {
+            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
+                    "The upload looks like " + kind + ", not a video. Upload a video file (MP4, MOV, MKV, WebM, …).");
+        });
     }
 
     /** The kind of obvious non-media content, or empty when the bytes may be media. */

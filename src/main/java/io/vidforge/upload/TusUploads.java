@@ -6,7 +6,6 @@ import io.vidforge.events.Events;
 import io.vidforge.http.ApiException;
 import io.vidforge.storage.ObjectStore;
 import java.io.BufferedInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.security.MessageDigest;
@@ -111,7 +110,7 @@ final class TusUploads {
         long remaining = u.length() - u.offset();
         BufferedInputStream in = new BufferedInputStream(body, MediaSniffer.PEEK_BYTES * 2);
         if (offset == 0) {
-            rejectObviousNonMedia(in);
+            MediaSniffer.refuseObviousNonMedia(MediaSniffer.peek(in));
         }
         LimitedDigestStream chunk = new LimitedDigestStream(in, remaining,
                 checksum == null ? "SHA-256" : checksum.algorithm());
@@ -208,20 +207,6 @@ final class TusUploads {
                 return store.get(it.next().objectKey());
             }
         });
-    }
-
-    private static void rejectObviousNonMedia(BufferedInputStream in) {
-        try {
-            in.mark(MediaSniffer.PEEK_BYTES);
-            byte[] head = in.readNBytes(MediaSniffer.PEEK_BYTES);
-            in.reset();
-            MediaSniffer.obviousNonMedia(head, head.length).ifPresent(kind -> {
-                throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
-                        "The upload looks like " + kind + ", not a video. Upload a video file.");
-            });
-        } catch (IOException e) {
-            throw new ApiException(400, "UPLOAD_INTERRUPTED", "The PATCH body broke off: " + e.getMessage());
-        }
     }
 
     private static TusOffsetConflict offsetConflict(TusUpload u) {

@@ -8,7 +8,6 @@ import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.storage.ObjectStore;
 import java.io.BufferedInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
 import java.util.UUID;
@@ -45,15 +44,12 @@ public final class UploadIngest {
     public Result ingest(InputStream body, Meta meta) {
         long started = System.nanoTime();
         BufferedInputStream in = new BufferedInputStream(body, MediaSniffer.PEEK_BYTES * 2);
-        byte[] head = peek(in);
+        byte[] head = MediaSniffer.peek(in);
         if (head.length == 0) {
             throw ApiException.badRequest("EMPTY_BODY", "The upload is empty: send the video as the request body"
                     + " or as the multipart part 'file'.");
         }
-        MediaSniffer.obviousNonMedia(head, head.length).ifPresent(kind -> {
-            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
-                    "The upload looks like " + kind + ", not a video. Upload a video file (MP4, MOV, MKV, WebM, …).");
-        });
+        MediaSniffer.refuseObviousNonMedia(head);
 
         long max = platform.settings().maxUploadBytes();
         LimitedDigestStream counted = new LimitedDigestStream(in, max);
@@ -114,18 +110,6 @@ public final class UploadIngest {
     private Result duplicate(Video v) {
         events.event("UPLOAD_DUPLICATE").with("video_id", v.videoId()).with("status", v.status().id()).emit();
         return new Result(v, true);
-    }
-
-    private static byte[] peek(BufferedInputStream in) {
-        try {
-            in.mark(MediaSniffer.PEEK_BYTES);
-            byte[] buf = in.readNBytes(MediaSniffer.PEEK_BYTES);
-            in.reset();
-            return buf;
-        } catch (IOException | RuntimeException e) {
-            // A malformed chunked body fails inside the HTTP layer's decoder as a runtime exception.
-            throw new ApiException(400, "UPLOAD_INTERRUPTED", "The upload stream is malformed or broke off.");
-        }
     }
 
     private void safeDelete(String key) {
