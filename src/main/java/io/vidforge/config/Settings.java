@@ -99,6 +99,16 @@ public final class Settings {
     /** Part size of streamed multipart uploads to S3: the upload path's memory per request. */
     public long uploadPartBytes() { return longValue("UPLOAD_PART_BYTES", 8L * 1024 * 1024); }
 
+    /**
+     * Upload bodies one upload node streams at once (POST /upload and tus PATCH); more get 503 UPLOADS_BUSY.
+     * Each holds about one part buffer, so the default keeps them within a quarter of the heap (at least 2,
+     * at most 64): 8 with a 256 MB heap and 8 MB parts.
+     */
+    public int maxConcurrentUploads() {
+        long byHeap = Runtime.getRuntime().maxMemory() / (4 * Math.max(1, uploadPartBytes()));
+        return integer("MAX_CONCURRENT_UPLOADS", (int) Math.max(2, Math.min(64, byHeap)));
+    }
+
     /** HLS target segment duration; part of the processing profile. */
     public int segmentSeconds() { return integer("SEGMENT_SECONDS", 6); }
 }

@@ -4,6 +4,7 @@ package io.vidforge.http;
 public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
+    private int retryAfterSeconds;
 
     public ApiException(int status, String code, String message) {
         super(message);
@@ -17,6 +18,17 @@ public final class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** Asks the client to wait this long before retrying (a {@code Retry-After} header); for 503s. */
+    public ApiException retryAfter(int seconds) {
+        this.retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** 0 when the answer carries no Retry-After. */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public static ApiException badRequest(String code, String message) {

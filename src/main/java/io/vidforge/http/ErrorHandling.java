@@ -25,7 +25,12 @@ public final class ErrorHandling {
     }
 
     public static void register(HttpRouting.Builder routing) {
-        routing.error(ApiException.class, (req, res, e) -> send(res, e.status(), e.code(), e.getMessage()));
+        routing.error(ApiException.class, (req, res, e) -> {
+            if (e.retryAfterSeconds() > 0) {
+                res.header(HeaderNames.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()));
+            }
+            send(res, e.status(), e.code(), e.getMessage());
+        });
         routing.error(StorageException.class, (req, res, e) -> {
             LOG.log(Level.WARNING, "storage failure on " + req.path().absolute().path() + ": " + e.getMessage());
             send(res, 503, "STORAGE_UNAVAILABLE", "Object storage is unavailable; retry shortly.");

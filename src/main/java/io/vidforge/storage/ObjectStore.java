@@ -31,6 +31,7 @@ import okhttp3.OkHttpClient;
  */
 public final class ObjectStore {
     private final MinioClient client;
+    private final StreamingPut streamingPut;
     private final String bucket;
     private final String endpoint;
 
@@ -47,6 +48,12 @@ public final class ObjectStore {
                 .region(region)
                 .httpClient(http)
                 .build();
+        this.streamingPut = new StreamingPut(io.minio.MinioAsyncClient.builder()
+                .endpoint(endpoint)
+                .credentials(accessKey, secretKey)
+                .region(region)
+                .httpClient(http)
+                .build(), bucket);
         this.bucket = bucket;
         this.endpoint = endpoint;
     }
@@ -86,16 +93,12 @@ public final class ObjectStore {
     }
 
     /**
-     * Streams data of unknown length as a multipart upload, holding one part in memory at a time. If the
+     * Streams data of unknown length as a multipart upload, holding two parts in memory (one being sent,
+     * one being read). The stream is read on the calling thread ({@link StreamingPut} says why). If the
      * stream fails, nothing becomes visible under {@code key}.
      */
     public String putStream(String key, InputStream in, String contentType, long partSize) {
-        return call("put " + key, () -> {
-            ObjectWriteResponse r = client.putObject(PutObjectArgs.builder()
-                    .bucket(bucket).object(key).stream(in, -1, partSize)
-                    .contentType(contentType).build());
-            return r.etag();
-        });
+        return call("put " + key, () -> streamingPut.put(key, in, contentType, partSize));
     }
 
     public void putBytes(String key, byte[] data, String contentType) {

@@ -46,9 +46,11 @@ public final class TusService implements HttpService {
     private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
 
     private final TusUploads uploads;
+    private final UploadSlots slots;
 
-    TusService(TusUploads uploads) {
+    TusService(TusUploads uploads, UploadSlots slots) {
         this.uploads = uploads;
+        this.slots = slots;
     }
 
     @Override
@@ -112,7 +114,10 @@ public final class TusService implements HttpService {
     private void status(ServerRequest req, ServerResponse res) {
         TusUpload u = uploads.find(req.path().pathParameters().get("id"));
         if (u.fullyReceived() && u.state() != TusUpload.State.COMPLETE) {
-            u = uploads.finalizeUpload(u);
+            // Finishing streams every chunk through the ingest again: as heavy as an upload, so it takes a slot.
+            try (UploadSlots.Slot slot = slots.acquire("/uploads/" + u.uploadId())) {
+                u = uploads.finalizeUpload(u);
+            }
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("upload_id", u.uploadId());
@@ -148,14 +153,17 @@ public final class TusService implements HttpService {
         String id = req.path().pathParameters().get("id");
         TusUpload u;
         TusUploads.TusOffsetConflict conflict = null;
-        InputStream body = req.content().inputStream(); // Helidon answers Expect: 100-continue here
-        try {
-            u = uploads.patch(id, offset, body, checksum);
-        } catch (TusUploads.TusOffsetConflict e) {
-            u = null;
-            conflict = e;
-        } finally {
-            awaitBody(body);
+        // Refused before the body is read: the client keeps its offset and retries after Retry-After.
+        try (UploadSlots.Slot slot = slots.acquire("/uploads/" + id)) {
+            InputStream body = req.content().inputStream(); // Helidon answers Expect: 100-continue here
+            try {
+                u = uploads.patch(id, offset, body, checksum);
+            } catch (TusUploads.TusOffsetConflict e) {
+                u = null;
+                conflict = e;
+            } finally {
+                awaitBody(body);
+            }
         }
         if (conflict != null) {
             common(res);

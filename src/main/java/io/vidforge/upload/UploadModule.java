@@ -18,6 +18,7 @@ public final class UploadModule implements RoleModule {
     private final Platform platform;
     private final UploadIngest ingest;
     private final TusUploads tus;
+    private final UploadSlots slots;
     private final ScheduledExecutorService janitor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tus-janitor");
         t.setDaemon(true);
@@ -28,12 +29,18 @@ public final class UploadModule implements RoleModule {
         this.platform = platform;
         this.ingest = new UploadIngest(platform);
         this.tus = new TusUploads(platform, ingest);
+        this.slots = new UploadSlots(platform.settings().maxConcurrentUploads(), platform.events(Role.UPLOAD));
+    }
+
+    /** The cap on upload bodies received at once (MAX_CONCURRENT_UPLOADS). */
+    public UploadSlots slots() {
+        return slots;
     }
 
     @Override
     public void routing(HttpRouting.Builder routing) {
-        routing.register("/upload", new UploadService(ingest, platform.settings().maxUploadBytes()));
-        routing.register("/uploads", new TusService(tus));
+        routing.register("/upload", new UploadService(ingest, platform.settings().maxUploadBytes(), slots));
+        routing.register("/uploads", new TusService(tus, slots));
         routing.register("/videos", new VideoApiService(platform.videos(), platform.events(Role.UPLOAD)));
     }
 

@@ -31,10 +31,12 @@ public final class UploadService implements HttpService {
 
     private final UploadIngest ingest;
     private final long maxBytes;
+    private final UploadSlots slots;
 
-    public UploadService(UploadIngest ingest, long maxBytes) {
+    public UploadService(UploadIngest ingest, long maxBytes, UploadSlots slots) {
         this.ingest = ingest;
         this.maxBytes = maxBytes;
+        this.slots = slots;
     }
 
     @Override
@@ -52,6 +54,12 @@ public final class UploadService implements HttpService {
             throw ApiException.badRequest("EMPTY_BODY", "The upload is empty: send the video as the request body"
                     + " or as the multipart part 'file'.");
         }
+        try (UploadSlots.Slot slot = slots.acquire("/upload")) {
+            respond(res, receive(req, length));
+        }
+    }
+
+    private UploadIngest.Result receive(ServerRequest req, long length) {
         Optional<HttpMediaType> type = req.headers().contentType();
         String title = req.query().first("title").orElse(null);
         UploadIngest.Result result;
@@ -62,7 +70,7 @@ public final class UploadService implements HttpService {
             String contentType = type.map(HttpMediaType::text).orElse(null);
             result = ingest.ingest(req.content().inputStream(), new UploadIngest.Meta(filename, title, contentType));
         }
-        respond(res, result);
+        return result;
     }
 
     private UploadIngest.Result multipart(ServerRequest req, String contentType, long length, String queryTitle) {
