@@ -170,6 +170,44 @@ EOF
 
 json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" | head -1; }
 
+# A scripted playback session, as a player would fetch it: the master, the lowest rung's first segments,
+# then a switch to the highest rung for the rest, paced like real playback so read-ahead can work.
+# Each line shows what the segment node answered (X-Cache, X-Node-Id); the report then shows the same
+# session from the node's own event log: the variant switch, cache hits and misses, read-ahead results.
+demo_playback() {
+  local id=$1 session="demo-$(date +%s)" base="http://127.0.0.1:$PORT"
+  say "playing the video as session $session (lowest rung first, then a switch to the highest)"
+  local master low high
+  master=$(curl -sS "$base/play/$id/master.m3u8?session=$session") || die "could not fetch the master playlist"
+  low=$(printf '%s\n' "$master" | grep -v '^#' | grep . | head -1)
+  high=$(printf '%s\n' "$master" | grep -v '^#' | grep . | tail -1)
+  local variant seg i playlist dir
+  for variant in "$low" "$high"; do
+    playlist=$(curl -sS "$base$variant")
+    dir=${variant%/index.m3u8}
+    demo_fetch "$base$dir/init.mp4"
+    i=0
+    for seg in $(printf '%s\n' "$playlist" | grep '^seg_'); do
+      i=$((i + 1))
+      # Segments 1-3 from the low rung, the rest from the high one: a player's up-switch.
+      if [ "$variant" = "$low" ] && [ "$i" -gt 3 ]; then break; fi
+      if [ "$variant" = "$high" ] && [ "$i" -le 3 ]; then continue; fi
+      demo_fetch "$base$dir/$seg"
+      sleep 0.3
+    done
+  done
+  say "the segment node's log of that session (./run.sh report --session $session)"
+  jvm -cp "$JAR" io.vidforge.report.ReportMain --logs "$DATA_DIR/logs" --out "$DATA_DIR/report.html" \
+    --session "$session" | sed 's/^/  /'
+}
+
+demo_fetch() {
+  curl -sS -o /dev/null -D - "$1" | tr -d '\r' | awk -v url="${1#http://127.0.0.1:*/s/}" '
+    /^HTTP/ {status=$2} tolower($1)=="x-cache:" {cache=$2} tolower($1)=="x-node-id:" {node=$2}
+    tolower($1)=="content-length:" {len=$2}
+    END {printf "  %-3s %-5s %-7s %9s B  %s\n", status, cache, node, len, url}'
+}
+
 cmd_demo() {
   build
   start_all_in_one
@@ -204,6 +242,7 @@ cmd_demo() {
     sleep 0.5
   done
   [ "$status" = ready ] || die "the video did not become ready in time"
+  demo_playback "$id"
   cat <<EOF
 
   Video:     http://127.0.0.1:$PORT/videos/$id
