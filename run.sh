@@ -179,8 +179,12 @@ demo_playback() {
   say "playing the video as session $session (lowest rung first, then a switch to the highest)"
   local master low high
   master=$(curl -sS "$base/play/$id/master.m3u8?session=$session") || die "could not fetch the master playlist"
-  low=$(printf '%s\n' "$master" | grep -v '^#' | grep . | head -1)
-  high=$(printf '%s\n' "$master" | grep -v '^#' | grep . | tail -1)
+  # Rungs by BANDWIDTH (the master lists the start rung first, not the lowest).
+  local rungs
+  rungs=$(printf '%s\n' "$master" | awk -F'BANDWIDTH=' '/^#EXT-X-STREAM-INF/ {split($2, b, ","); bw=b[1]; next}
+    /^[^#]/ && bw != "" {print bw, $0; bw=""}' | sort -n | cut -d' ' -f2)
+  low=$(printf '%s\n' "$rungs" | head -1)
+  high=$(printf '%s\n' "$rungs" | tail -1)
   local variant seg i playlist dir
   for variant in "$low" "$high"; do
     playlist=$(curl -sS "$base$variant")
