@@ -74,7 +74,7 @@ public final class Platform implements AutoCloseable {
                     settings.s3Region(), settings.s3Bucket());
             store.ensureBucket();
             db = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
-            log = EventLog.open(settings.logDir(), nodeId);
+            log = EventLog.open(settings.logDir(), nodeId, settings.logMaxBytes(), settings.logKeepFiles());
             return new Platform(settings, nodeId, clock, embedded, store, db, log);
         } catch (RuntimeException e) {
             if (log != null) {

@@ -75,6 +75,10 @@ public final class Settings {
     public String host() { return string("HOST", "127.0.0.1"); }
     public int port() { return integer("PORT", 8080); }
     public Path dataDir() { return Path.of(string("DATA_DIR", "./data")).toAbsolutePath().normalize(); }
+    /** The event log is rotated to {@code {node}.jsonl.1} before a line would take it past this size; 0 never. */
+    public long logMaxBytes() { return longValue("LOG_MAX_BYTES", 256L * 1024 * 1024); }
+    /** Rotated event log files kept per node ({@code .1} newest … {@code .N} oldest); older ones are deleted. */
+    public int logKeepFiles() { return integer("LOG_KEEP_FILES", 10); }
     public Path logDir() { return get("LOG_DIR").map(Path::of).orElse(dataDir().resolve("logs")).toAbsolutePath(); }
 
     public String dbUrl() {

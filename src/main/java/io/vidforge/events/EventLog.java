@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -16,8 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * The node's append-only event log: one JSON object per line in {@code {logDir}/{nodeId}.jsonl},
- * written through java.util.logging. {@link java.util.logging.StreamHandler#publish} is synchronized
- * and flushes per record, so every event is one complete line however many threads emit at once.
+ * written through java.util.logging by {@link RotatingLogFile}, which writes and flushes one whole line
+ * per record under its lock and rotates the file by size (LOG_MAX_BYTES, LOG_KEEP_FILES).
  */
 public final class EventLog implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
@@ -43,28 +42,31 @@ public final class EventLog implements AutoCloseable {
         this.handler = handler;
     }
 
+    /** A log that never rotates (tests). */
     public static EventLog open(Path logDir, String nodeId) {
+        return open(logDir, nodeId, 0, 0);
+    }
+
+    /**
+     * @param maxBytes the live file is rotated before a line would take it past this size (0: never)
+     * @param keepFiles rotated files kept ({@code {nodeId}.jsonl.1} … {@code .keepFiles})
+     */
+    public static EventLog open(Path logDir, String nodeId, long maxBytes, int keepFiles) {
         try {
             Files.createDirectories(logDir);
-            // FileHandler pattern: '%' is its escape character; node ids never contain it (validated in Main).
-            FileHandler fh = new FileHandler(logDir.resolve(nodeId + ".jsonl").toString(), 0, 1, true) {
-                @Override
-                public synchronized void publish(LogRecord record) {
-                    super.publish(record);
-                    flush();
-                }
-            };
-            fh.setFormatter(new JsonLineFormatter());
-            fh.setEncoding("UTF-8");
-            // One logger per log file; never reuse a cached logger across opens (tests open several).
-            Logger logger = Logger.getAnonymousLogger();
-            logger.setUseParentHandlers(false);
-            logger.setLevel(Level.ALL);
-            logger.addHandler(fh);
-            return new EventLog(nodeId, logger, fh);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open event log in " + logDir, e);
         }
+        // One flushed line per record under the handler's lock: every event is one complete line however
+        // many threads emit at once, and rotation happens between lines (RotatingLogFile).
+        Handler fh = new RotatingLogFile(logDir.resolve(nodeId + ".jsonl"), maxBytes, keepFiles);
+        fh.setFormatter(new JsonLineFormatter());
+        // One logger per log file; never reuse a cached logger across opens (tests open several).
+        Logger logger = Logger.getAnonymousLogger();
+        logger.setUseParentHandlers(false);
+        logger.setLevel(Level.ALL);
+        logger.addHandler(fh);
+        return new EventLog(nodeId, logger, fh);
     }
 
     public String nodeId() {

@@ -1,6 +1,7 @@
 package io.vidforge.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.events.EventLogFiles;
 import io.vidforge.http.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,10 +14,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
- * Reads every {@code *.jsonl} file under a directory (cluster runs may keep one subdirectory per node)
+ * Reads every event log file under a directory, live and rotated ({@link EventLogFiles}; cluster runs may
+ * keep one subdirectory per node)
  * into one time-ordered list. A line that is not a JSON object with a {@code ts} (for example the last
  * line of a node killed mid-write) is counted and skipped, never fatal.
  */
@@ -34,13 +35,7 @@ public final class EventLogReader {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no log directory at " + dir.toAbsolutePath());
         }
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir, MAX_DEPTH)) {
-            files = walk.filter(p -> p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p))
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
+        List<Path> files = EventLogFiles.list(dir, MAX_DEPTH);
         List<LogEvent> events = new ArrayList<>();
         int skipped = 0;
         long order = 0;

@@ -1,6 +1,7 @@
 package io.vidforge.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.events.EventLogFiles;
 import io.vidforge.http.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,21 +9,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /** Reads the nodes' JSON-lines event logs, as an outside tool would. */
 public final class EventLogs {
     private EventLogs() {
     }
 
-    /** Every event of every node log under {@code logDir}, in file order per node. */
+    /** Every event of every node log under {@code logDir} (rotated files included), in write order per node. */
     public static List<JsonNode> read(Path logDir) {
         List<JsonNode> out = new ArrayList<>();
         if (!Files.isDirectory(logDir)) {
             return out;
         }
-        try (Stream<Path> files = Files.list(logDir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList()) {
+        try {
+            for (Path f : EventLogFiles.list(logDir, 1)) {
                 // Only finished lines: a node may be appending while a test polls, and a reader can see a
                 // write cut at a page boundary (the file grows page by page within one write). The
                 // production reader (report.EventLogReader) skips such a line the same way.
