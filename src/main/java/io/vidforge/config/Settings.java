@@ -99,6 +99,13 @@ public final class Settings {
     /** Part size of streamed multipart uploads to S3: the upload path's memory per request. */
     public long uploadPartBytes() { return longValue("UPLOAD_PART_BYTES", 8L * 1024 * 1024); }
 
+    /**
+     * The most disk a worker's running attempts may fill together under its work directory
+     * ({@code DATA_DIR/work/NODE_ID}): the source copy plus what ffmpeg writes. The default fits the
+     * largest upload (MAX_UPLOAD_BYTES, 5 GiB) with its whole ladder and room to spare.
+     */
+    public long workDirMaxBytes() { return longValue("WORK_DIR_MAX_BYTES", 20L * 1024 * 1024 * 1024); }
+
     /** HLS target segment duration; part of the processing profile. */
     public int segmentSeconds() { return integer("SEGMENT_SECONDS", 6); }
 }
