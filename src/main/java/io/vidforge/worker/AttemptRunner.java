@@ -67,44 +67,55 @@ final class AttemptRunner {
 
     void run(TaskRun run) {
         Task t = run.task();
+        Outcome outcome = attempt(run);
+        try {
+            report(run, outcome.name(), outcome.fencedChange());
+        } catch (IllegalArgumentException e) { // the handler returned an unusable result: a bug, maybe transient
+            report(run, "error", () -> outcomes.retry(t, Fence.holder(t), "ERROR: " + AttemptFailure.describe(e)));
+        }
+    }
+
+    /** How an attempt ended, to be reported: "result", "failure" or "error", and the fenced change that says so. */
+    private record Outcome(String name, BooleanSupplier fencedChange) {
+    }
+
+    /**
+     * Runs the handler and decides the outcome. The attempt's files are gone when this returns, so a
+     * report that has to wait for the database does not hold scratch space meanwhile.
+     */
+    private Outcome attempt(TaskRun run) {
+        Task t = run.task();
         Path workDir = null;
-        String result;
         try {
             Video video = store.videos().find(t.videoId()).orElseThrow(() -> new IllegalStateException("video gone"));
             Optional<String> noRoom = t.kind().readsSource() ? quota.refuse(run, video.sizeBytes()) : Optional.empty();
             if (noRoom.isPresent()) {
-                report(run, "error", () -> outcomes.retry(t, Fence.holder(t), noRoom.get(), ScratchQuota.CODE));
-                return;
+                return new Outcome("error", () -> outcomes.retry(t, Fence.holder(t), noRoom.get(), ScratchQuota.CODE));
             }
             Files.createDirectories(workRoot);
             workDir = Files.createTempDirectory(workRoot, "task" + t.taskId() + "-a" + t.attempt() + "-");
             run.prepare(video, workDir, Suppliers.memoize(() -> store.tasks().ofGeneration(t.videoId(), t.generation())
                     .stream().filter(s -> s.state() == TaskState.DONE).toList()));
+            String result;
             run.handlerStarted();
             try {
                 result = handlers.get(t.kind()).handle(run);
             } finally {
                 run.handlerEnded();
             }
+            return new Outcome("result", () -> outcomes.complete(t, result));
         } catch (PermanentTaskException e) {
-            report(run, "failure", () -> outcomes.fail(t, Fence.holder(t), e.code(), e.getMessage()));
-            return;
+            return new Outcome("failure", () -> outcomes.fail(t, Fence.holder(t), e.code(), e.getMessage()));
         } catch (Exception e) { // InterruptedException included: the attempt is over either way
             AttemptFailure failure = AttemptFailure.of(run, e, gate::storeReachable);
             if (!failure.counted()) {
                 gate.pause(failure.reason());
             }
-            report(run, "error", () -> failure.counted()
+            return new Outcome("error", () -> failure.counted()
                     ? outcomes.retry(t, Fence.holder(t), failure.reason(), failure.exhaustedCode())
                     : outcomes.retryUncounted(t, Fence.holder(t), failure.reason()));
-            return;
         } finally {
             delete(workDir);
-        }
-        try {
-            report(run, "result", () -> outcomes.complete(t, result));
-        } catch (IllegalArgumentException e) { // the handler returned an unusable result: a bug, maybe transient
-            report(run, "error", () -> outcomes.retry(t, Fence.holder(t), "ERROR: " + AttemptFailure.describe(e)));
         }
     }
 
