@@ -105,13 +105,20 @@ public final class Settings {
 
     /**
      * Upload bodies one upload node streams at once (POST /upload and tus PATCH); more get 503 UPLOADS_BUSY.
-     * Each holds about one part buffer, so the default keeps them within a quarter of the heap (at least 2,
-     * at most 64): 8 with a 256 MB heap and 8 MB parts.
+     * Each holds two part buffers, so the default keeps them within half the heap (at least 2, at most 64):
+     * 8 with a 256 MB heap and 8 MB parts.
      */
     public int maxConcurrentUploads() {
         long byHeap = Runtime.getRuntime().maxMemory() / (4 * Math.max(1, uploadPartBytes()));
         return integer("MAX_CONCURRENT_UPLOADS", (int) Math.max(2, Math.min(64, byHeap)));
     }
+
+    /**
+     * The most disk a worker's running attempts may fill together under its work directory
+     * ({@code DATA_DIR/work/NODE_ID}): the source copy plus what ffmpeg writes. The default fits the
+     * largest upload (MAX_UPLOAD_BYTES, 5 GiB) with its whole ladder and room to spare.
+     */
+    public long workDirMaxBytes() { return longValue("WORK_DIR_MAX_BYTES", 20L * 1024 * 1024 * 1024); }
 
     /** HLS target segment duration; part of the processing profile. */
     public int segmentSeconds() { return integer("SEGMENT_SECONDS", 6); }

@@ -10,8 +10,8 @@ import java.util.logging.Logger;
 
 /**
  * A directory for one task attempt's files, deleted with everything in it on close, whatever happened.
- * Disk use of a worker is thereby bounded by the attempts it runs at once, each holding at most the
- * source plus one rung's output.
+ * It lives inside the attempt's work directory, which the worker measures against WORK_DIR_MAX_BYTES
+ * while the attempt runs (worker.ScratchQuota) and deletes afterwards as well.
  */
 public final class ScratchDir implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ScratchDir.class.getName());

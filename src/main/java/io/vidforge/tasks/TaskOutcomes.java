@@ -68,7 +68,7 @@ public final class TaskOutcomes {
 
     /** A retryable failure: back to READY after a backoff, or FAILED once the attempts are used up. */
     public boolean retry(Task t, Fence fence, String reason) {
-        return retry(t, fence, reason, null);
+        return retry(t, fence, reason, RETRIES_EXHAUSTED, null, true);
     }
 
     /**
@@ -77,17 +77,43 @@ public final class TaskOutcomes {
      * cause for a retry that a fresher claim prevented.
      */
     public boolean retry(Task t, Fence fence, String reason, Events.Event cause) {
-        if (t.attempt() >= t.maxAttempts()) {
-            return fail(t, fence, RETRIES_EXHAUSTED, t.kind() + (t.variant().isEmpty() ? "" : " " + t.variant())
+        return retry(t, fence, reason, RETRIES_EXHAUSTED, cause, true);
+    }
+
+    /**
+     * As {@link #retry(Task, Fence, String)}, but when the attempts are used up the video fails with
+     * {@code exhaustedCode} rather than {@link #RETRIES_EXHAUSTED}: a cause the operator must act on
+     * (WORK_DIR_LIMIT: the source does not fit the workers' scratch space) keeps its own name.
+     */
+    public boolean retry(Task t, Fence fence, String reason, String exhaustedCode) {
+        return retry(t, fence, reason, exhaustedCode, null, true);
+    }
+
+    /**
+     * A retry that does not use up an attempt: the attempt ended because something outside the task
+     * failed (the object store was unreachable), so no number of such failures says anything about the
+     * task. It goes back to READY after the first backoff step, with its attempt count as before the
+     * claim. What keeps an outage from spinning through the queue is the worker, which claims nothing
+     * until it can reach the store again ({@code WORKER_PAUSED}).
+     */
+    public boolean retryUncounted(Task t, Fence fence, String reason) {
+        return retry(t, fence, reason, RETRIES_EXHAUSTED, null, false);
+    }
+
+    private boolean retry(Task t, Fence fence, String reason, String exhaustedCode, Events.Event cause,
+                          boolean counted) {
+        if (counted && t.attempt() >= t.maxAttempts()) {
+            return fail(t, fence, exhaustedCode, t.kind() + (t.variant().isEmpty() ? "" : " " + t.variant())
                     + " failed " + t.attempt() + " times; last error: " + reason, cause);
         }
-        Duration delay = backoff.delay(t.attempt());
+        Duration delay = backoff.delay(counted ? t.attempt() : 1);
         long now = clock.millis();
-        int n = store.sql().inTransaction(c -> store.tasks().requeue(c, fence, now + delay.toMillis(), reason, now));
+        int n = store.sql().inTransaction(c -> store.tasks().requeue(c, fence, now + delay.toMillis(), reason, now,
+                counted));
         if (n == 1) {
             emit(cause);
             TaskEvents.of(events, "TASK_RETRY", t).with("reason", reason).with("delay_ms", delay.toMillis())
-                    .with("next_attempt", t.attempt() + 1).emit();
+                    .with("next_attempt", counted ? t.attempt() + 1 : t.attempt()).with("counted", counted).emit();
         }
         return n == 1;
     }

@@ -96,9 +96,22 @@ public final class TaskRepository {
                 + " lease_expires_at = NULL, version = version + 1, updated_at = ?" + f.where(), f.args(resultJson, now, now));
     }
 
+    /** Back to READY at {@code nextRunAt}; the attempt counts against the task's budget. */
     public int requeue(Connection c, Fence f, long nextRunAt, String error, long now) throws SQLException {
+        return requeue(c, f, nextRunAt, error, now, true);
+    }
+
+    /**
+     * Back to READY at {@code nextRunAt}. {@code countAttempt} false gives the claim's attempt back (the
+     * next claim has the same attempt number): the attempt ended for a reason outside the task, such as
+     * an object-store outage, and must not use up the task's budget. The version still moves on, so
+     * every claim keeps a fencing token and an output prefix of its own.
+     */
+    public int requeue(Connection c, Fence f, long nextRunAt, String error, long now, boolean countAttempt)
+            throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'READY', owner = NULL, lease_expires_at = NULL, next_run_at = ?,"
-                + " version = version + 1, last_error = ?, updated_at = ?" + f.where(), f.args(nextRunAt, clip(error), now));
+                        + " attempt = attempt - ?, version = version + 1, last_error = ?, updated_at = ?" + f.where(),
+                f.args(nextRunAt, countAttempt ? 0 : 1, clip(error), now));
     }
 
     public int markFailed(Connection c, Fence f, String error, long now) throws SQLException {

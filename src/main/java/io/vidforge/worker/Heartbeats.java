@@ -61,6 +61,9 @@ final class Heartbeats {
     }
 
     private void lost(TaskRun run, String reason) {
+        if (run.isReporting()) {
+            return; // the outcome is being reported: a completion bumps the version, a rejection is logged there
+        }
         if (run.cancel()) {
             TaskEvents.of(events, "TASK_HEARTBEAT_LOST", run.task()).with("version", run.task().version())
                     .with("reason", reason).emit();

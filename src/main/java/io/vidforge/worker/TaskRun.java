@@ -23,6 +23,8 @@ final class TaskRun implements TaskContext {
     private volatile double sentProgress;
     private volatile long leaseExpiresAt;
     private volatile boolean abandoned;
+    private volatile String abortReason;
+    private volatile boolean reporting;
     private boolean cancelled;
     private Thread handlerThread;
 
@@ -82,6 +84,35 @@ final class TaskRun implements TaskContext {
 
     boolean abandoned() {
         return abandoned;
+    }
+
+    /**
+     * The worker ends the attempt for a reason of its own (its scratch space is full): cancel, and report
+     * the failure under {@code reason} ("CODE: message"). True for the first cancellation only.
+     */
+    synchronized boolean abort(String reason) {
+        if (cancelled) {
+            return false;
+        }
+        abortReason = reason;
+        return cancel();
+    }
+
+    /**
+     * The handler is done and the worker is reporting the outcome: from here on a heartbeat that finds the
+     * claim gone has lost nothing (the report itself moved the version on, or will be rejected and say so).
+     */
+    void reporting() {
+        reporting = true;
+    }
+
+    boolean isReporting() {
+        return reporting;
+    }
+
+    /** Why the worker aborted this attempt, or null when it did not. */
+    String abortReason() {
+        return abortReason;
     }
 
     synchronized void handlerStarted() {

@@ -11,14 +11,17 @@ import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskOutcomes;
 import io.vidforge.tasks.TaskSettings;
 import io.vidforge.tasks.TaskStore;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -40,6 +43,9 @@ public final class Worker implements AutoCloseable {
     private final Runnable onSlotFreed;
     private final Semaphore slots;
     private final ExecutorService executor;
+    private final ScratchQuota quota;
+    private final StorageGate gate;
+    private final ScheduledExecutorService scratchWatch;
     private final Map<Long, TaskRun> running = new ConcurrentHashMap<>();
     private boolean closing;
 
@@ -56,14 +62,22 @@ public final class Worker implements AutoCloseable {
         this.store = store;
         this.events = platform.events(Role.WORKER);
         this.clock = platform.clock();
+        Path workRoot = platform.settings().dataDir().resolve("work").resolve(nodeId);
+        this.quota = new ScratchQuota(workRoot, platform.settings().workDirMaxBytes(), nodeId, events);
+        this.gate = new StorageGate(platform.store()::reachable, events, clock);
         this.runner = new AttemptRunner(this.handlers, store,
-                new TaskOutcomes(store, Backoff.of(settings), events, clock), events,
-                platform.settings().dataDir().resolve("work").resolve(nodeId));
+                new TaskOutcomes(store, Backoff.of(settings), events, clock), events, workRoot, quota, gate, clock,
+                settings.lease());
         this.heartbeats = new Heartbeats(store.tasks(), settings.lease(), events, clock);
         this.onSlotFreed = onSlotFreed;
         this.slots = new Semaphore(settings.concurrency());
         this.executor = Executors.newFixedThreadPool(settings.concurrency(),
                 Thread.ofPlatform().daemon().name("task-" + nodeId + "-", 1).factory());
+        // Real time, whatever the clock: disk fills in real time. Cheap while nothing runs.
+        this.scratchWatch = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("scratch-" + nodeId).factory());
+        long every = ScratchQuota.CHECK_INTERVAL.toMillis();
+        scratchWatch.scheduleWithFixedDelay(this::checkScratch, every, every, TimeUnit.MILLISECONDS);
         if (handlers.isEmpty()) {
             LOG.warning("worker " + nodeId + " has no task handlers: it will claim nothing");
         }
@@ -72,6 +86,9 @@ public final class Worker implements AutoCloseable {
     /** Claims tasks while slots are free and starts them; returns how many it claimed. */
     public synchronized int pollOnce() {
         int claimed = 0;
+        if (!gate.open()) {
+            return 0; // the object store is unreachable: a claim could only fail (WORKER_PAUSED)
+        }
         while (!closing && slots.tryAcquire()) {
             Optional<Task> next;
             try {
@@ -104,6 +121,20 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** Measures the work directory and aborts the largest attempt when it is over WORK_DIR_MAX_BYTES. */
+    public void checkScratch() {
+        try {
+            quota.check(running.values());
+        } catch (RuntimeException e) { // an escaping exception would cancel the schedule for good
+            LOG.log(Level.WARNING, "scratch check failed", e);
+        }
+    }
+
+    /** Whether the worker has stopped claiming because its object store is unreachable. */
+    public boolean pausedForStorage() {
+        return gate.paused();
+    }
+
     /** Renews every running task's lease now (the module schedules this every HEARTBEAT_SECONDS). */
     public void heartbeatOnce() {
         heartbeats.beat(running.values());
@@ -123,6 +154,14 @@ public final class Worker implements AutoCloseable {
             closing = true;
         }
         executor.shutdown();
+        try {
+            closeRunning();
+        } finally {
+            scratchWatch.shutdownNow();
+        }
+    }
+
+    private void closeRunning() {
         try {
             if (!executor.awaitTermination(settings.workerGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warning("abandoning " + running.size() + " running task(s) of " + nodeId

@@ -65,12 +65,17 @@ public final class ClusterHarness implements AutoCloseable {
     }
 
     private static final Path ROOT = Path.of("").toAbsolutePath();
+    private static final java.net.http.HttpClient HEALTH_CLIENT = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private static final String PG_ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
 
     private final String name;
     private final Path dataDir;
     private final Path rolesFile;
     private final String database;
+    /** The cluster's database: its own on the shared server, or the one a test gave as DB_URL. */
+    private final String jdbcUrl;
+    private final boolean ownDatabase;
     private final int port;
     private final int s3Port;
     private final List<NodeSpec> nodes;
@@ -107,7 +112,10 @@ public final class ClusterHarness implements AutoCloseable {
         e.put("DATA_DIR", dataDir.toString());
         e.put("PORT", Integer.toString(port));
         e.put("S3_PORT", Integer.toString(s3Port));
-        e.put("DB_URL", "jdbc:postgresql://127.0.0.1:5432/" + database);
+        // A test may bring its own PostgreSQL (DB_URL in settings); otherwise a database of its own here.
+        this.ownDatabase = !settings.containsKey("DB_URL");
+        this.jdbcUrl = settings.getOrDefault("DB_URL", "jdbc:postgresql://127.0.0.1:5432/" + database);
+        e.put("DB_URL", jdbcUrl);
         e.put("DB_USER", "postgres");
         e.put("DB_PASSWORD", "");
         e.put("STOP_TIMEOUT_SECONDS", "30");
@@ -192,6 +200,12 @@ public final class ClusterHarness implements AutoCloseable {
         assertEquals(0, r.exitCode(), "./run.sh start " + id + ":\n" + r.output());
     }
 
+    /** {@code ./run.sh stop ID}: SIGTERM, returns once the process is gone (the S3 server, nginx or a node). */
+    public void stopNode(String id) {
+        Result r = run(Duration.ofMinutes(2), "stop", id);
+        assertEquals(0, r.exitCode(), "./run.sh stop " + id + ":\n" + r.output());
+    }
+
     /** {@code ./run.sh stop ID} in the background: SIGTERM, the node drains; the process ends with the node. */
     public Process stopNodeAsync(String id) {
         return spawn("stop", id);
@@ -274,11 +288,13 @@ public final class ClusterHarness implements AutoCloseable {
             // already shutting down
         }
         stopQuietly();
-        try (Connection c = DriverManager.getConnection(PG_ADMIN_URL, "postgres", "");
-             Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        } catch (SQLException e) {
-            System.err.println("could not drop test database " + database + ": " + e.getMessage());
+        if (ownDatabase) {
+            try (Connection c = DriverManager.getConnection(PG_ADMIN_URL, "postgres", "");
+                 Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            } catch (SQLException e) {
+                System.err.println("could not drop test database " + database + ": " + e.getMessage());
+            }
         }
         keepLogs();
         if (!Boolean.getBoolean("cluster.keep")) {
@@ -409,6 +425,38 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
+    /** Ids of every node of roles.conf (not the S3 server, not nginx). */
+    public List<String> nodeIds() {
+        return nodes.stream().map(NodeSpec::id).toList();
+    }
+
+    /**
+     * The status of {@code GET /health} on the node itself (not through nginx); -1 when it does not answer
+     * within 10 s. With the database down a node needs its pool's connection timeout (5 s) to say so.
+     */
+    public int health(String id) {
+        try {
+            return HEALTH_CLIENT.send(java.net.http.HttpRequest.newBuilder(nodeUri(id, "/health"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits until {@code GET /health} answers 200 on every node; fails naming the ones that do not. */
+    public void awaitAllHealthy(Duration timeout) {
+        Await.until(timeout, "GET /health 200 on every node", () -> nodeIds().stream().allMatch(n -> health(n) == 200));
+    }
+
+    /** A worker's scratch directory (DATA_DIR/work/ID): one subdirectory per running attempt. */
+    public Path workDir(String workerId) {
+        return dataDir.resolve("work").resolve(workerId);
+    }
+
     // ---- what the cluster recorded -------------------------------------------------------------------
 
     public List<JsonNode> events(String event, Predicate<JsonNode> filter) {
@@ -444,7 +492,7 @@ public final class ClusterHarness implements AutoCloseable {
     /** A connection to the cluster's database, for assertions on what it stored. */
     public Connection db() {
         try {
-            return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
+            return DriverManager.getConnection(jdbcUrl, "postgres", "");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -1,0 +1,118 @@
+package io.vidforge.cluster;
+
+import static io.vidforge.cluster.Settlement.assertClusterHealthy;
+import static io.vidforge.cluster.Settlement.assertSettled;
+import static io.vidforge.cluster.Settlement.awaitReady;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.testing.Await;
+import io.vidforge.testing.ClusterHarness;
+import io.vidforge.testing.Http;
+import io.vidforge.testing.MediaClips;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Case c of the failure matrix: PostgreSQL restarted while videos are processed. The cluster runs on a
+ * PostgreSQL of this test's own ({@link PrivatePostgres}), so restarting it touches nothing else on the
+ * machine. The database is down for 10 s, less than the lease (20 s here, 30 s by default): nothing of
+ * what was running is lost, work finished meanwhile is reported once the database is back, and every
+ * node reconnects by itself.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DatabaseRestartTest {
+    private static final Duration DOWN = Duration.ofSeconds(10);
+
+    private PrivatePostgres postgres;
+    private ClusterHarness cluster;
+    private MediaClips clips;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        ClusterHarness.requirePrerequisites();
+        postgres = PrivatePostgres.start();
+        clips = new MediaClips(Files.createTempDirectory("dbrestart-clips"));
+        cluster = ClusterHarness.start("dbrestart", List.of("upload", "orchestrator", "worker", "worker", "segment"),
+                Map.ofEntries(Map.entry("DB_URL", postgres.jdbcUrl("postgres")),
+                        // The outage (10 s) plus the pool's reconnect backoff (up to 5 s) stays within the lease.
+                        Map.entry("LEASE_SECONDS", "20"), Map.entry("HEARTBEAT_SECONDS", "1"),
+                        Map.entry("LEADER_LEASE_SECONDS", "3"), Map.entry("POLL_MILLIS", "250"),
+                        Map.entry("BACKOFF_BASE_SECONDS", "0.5"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
+                        Map.entry("MAX_ATTEMPTS", "4"), Map.entry("WORKER_GRACE_SECONDS", "1"),
+                        Map.entry("SHUTDOWN_GRACE_SECONDS", "5")));
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void postgresql_restarted_mid_processing_every_video_becomes_ready_once_and_every_node_reconnects_by_itself()
+            throws Exception {
+        List<String> ids = List.of(
+                cluster.upload(clips.make(MediaClips.Clip.of("db-restart-a", 640, 360, 6, 2)), "db-a"),
+                cluster.upload(clips.make(MediaClips.Clip.of("db-restart-b", 640, 360, 6.5, 2)), "db-b"),
+                cluster.upload(clips.make(MediaClips.Clip.of("db-restart-c", 640, 360, 7, 2)), "db-c"));
+        Await.until(Duration.ofMinutes(2), "a TRANSCODE under way", () -> cluster.count("SELECT count(*) FROM tasks"
+                + " WHERE kind = 'TRANSCODE' AND state = 'RUNNING' AND progress > 0 AND video_id IN (?, ?, ?)",
+                ids.toArray()) > 0);
+        List<Long> runningAtStop = cluster.rows("SELECT task_id FROM tasks WHERE state = 'RUNNING' AND video_id IN"
+                + " (?, ?, ?)", ids.toArray()).stream().map(r -> ((Number) r.get("task_id")).longValue()).toList();
+        long pidBefore = postgres.pid();
+
+        Instant down = Instant.now();
+        postgres.stopServer();
+        assertFalse(postgres.accepting(), "the database is down");
+        // What a client sees meanwhile: reads that need the database get a clear JSON 503.
+        Http.Response read = Http.get(cluster.uri("/videos/" + ids.get(0)));
+        assertEquals(503, read.status(), read.text());
+        JsonNode error = Settlement.jsonOrNull(read);
+        assertTrue(error != null && !error.path("error").path("code").asText().isBlank(), "a JSON error: " + read.text());
+        // /health answers once the pool's connection timeout (5 s) has passed.
+        Await.until(DOWN, "/health to report the database", () -> cluster.health("worker-1") == 503);
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), down.plus(DOWN)).toMillis())); // the outage's length
+
+        postgres.startServer();
+        Instant back = Instant.now();
+        assertNotEquals(pidBefore, postgres.pid(), "a new postmaster: the database really restarted");
+        for (String id : ids) {
+            awaitReady(cluster, id, Duration.ofMinutes(3));
+        }
+        Settlement.measured("DatabaseRestartTest", String.format("c) PostgreSQL down %d ms (%d task(s) running at the"
+                + " stop); all 3 videos ready %d ms after it was back", Duration.between(down, back).toMillis(),
+                runningAtStop.size(), Duration.between(back, Instant.now()).toMillis()));
+
+        for (String id : ids) {
+            assertSettled(cluster, id);
+            assertEquals(0, cluster.events("TASK_FAILED", e -> id.equals(e.path("video_id").asText())).size());
+        }
+        // Work under way at the stop was not thrown away: a task that was running then completed at the
+        // attempt it had (its report waited for the database), after the restart.
+        List<JsonNode> carriedOver = cluster.events("TASK_COMPLETED", e -> runningAtStop.contains(e.path("task_id").asLong())
+                && e.path("attempt").asInt() == 1 && Instant.parse(e.path("ts").asText()).isAfter(back));
+        assertFalse(carriedOver.isEmpty(), "a task running at the stop completed after the restart at attempt 1: "
+                + cluster.events("TASK_COMPLETED", e -> runningAtStop.contains(e.path("task_id").asLong())));
+        assertClusterHealthy(cluster, Duration.ofSeconds(60));
+        // And the database takes new work: an upload after the restart becomes ready.
+        String after = cluster.upload(clips.make(MediaClips.Clip.of("db-restart-after", 640, 360, 3, 2)), "db-after");
+        awaitReady(cluster, after, Duration.ofMinutes(2));
+        assertSettled(cluster, after);
+    }
+}

@@ -1,0 +1,137 @@
+package io.vidforge.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.http.Json;
+import io.vidforge.testing.Await;
+import io.vidforge.testing.ClusterHarness;
+import io.vidforge.testing.Http;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * What every case of the failure matrix must end with, whatever failed: each video {@code ready} or
+ * {@code failed} with a reason, nothing duplicated (one job, one final state change, one publish, no
+ * variant twice), nothing lost (every upload still there, every task finished), every node healthy
+ * again, and no scratch files left behind.
+ */
+final class Settlement {
+    private Settlement() {
+    }
+
+    /**
+     * The video once it is {@code ready} or {@code failed}. Reads through nginx; a 502/503 while nginx has
+     * every API node marked down (after an outage) is read as "not yet".
+     */
+    static JsonNode awaitSettled(ClusterHarness cluster, String videoId, Duration timeout) {
+        return Await.value(timeout, "video " + videoId + " to become ready or failed", () -> {
+            Http.Response r = Http.get(cluster.uri("/videos/" + videoId));
+            if (r.status() != 200) {
+                return null;
+            }
+            JsonNode v = r.json();
+            String s = v.path("status").asText();
+            return "ready".equals(s) || "failed".equals(s) ? v : null;
+        });
+    }
+
+    static JsonNode awaitReady(ClusterHarness cluster, String videoId, Duration timeout) {
+        JsonNode v = awaitSettled(cluster, videoId, timeout);
+        assertEquals("ready", v.path("status").asText(), "video " + videoId + " became ready: " + v);
+        return v;
+    }
+
+    /** Every guarantee of a settled video, from the API, the database and the event logs. */
+    static void assertSettled(ClusterHarness cluster, String videoId) {
+        JsonNode v = Http.get(cluster.uri("/videos/" + videoId)).json();
+        String status = v.path("status").asText();
+        assertTrue(Set.of("ready", "failed").contains(status), "settled: " + v);
+        assertEquals(1, cluster.count("SELECT count(*) FROM videos WHERE video_id = ?", videoId), "not lost");
+        assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", videoId), "one job: " + videoId);
+        assertEquals(1, cluster.events("UPLOAD_RECEIVED", e -> videoId.equals(e.path("video_id").asText())).size(),
+                "one upload: " + videoId);
+        List<JsonNode> finals = cluster.events("STATE_CHANGE", e -> videoId.equals(e.path("video_id").asText())
+                && Set.of("ready", "failed").contains(e.path("to").asText()));
+        assertEquals(1, finals.size(), "one final state change for " + videoId + ": " + finals);
+        assertEquals(status, finals.get(0).path("to").asText());
+        assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state IN ('READY', 'RUNNING',"
+                + " 'WAITING')", videoId), "no task left behind: " + cluster.rows(
+                "SELECT kind, variant, state, attempt FROM tasks WHERE video_id = ?", videoId));
+        if ("ready".equals(status)) {
+            assertEquals(1, cluster.events("TASK_COMPLETED", e -> videoId.equals(e.path("video_id").asText())
+                    && "PUBLISH".equals(e.path("kind").asText())).size(), "published once: " + videoId);
+            assertTrue(v.path("error").isNull(), v.toString());
+            Set<String> names = new HashSet<>();
+            for (JsonNode variant : v.path("variants")) {
+                assertTrue(names.add(variant.path("name").asText()), "no variant twice: " + v.path("variants"));
+            }
+            assertFalse(names.isEmpty(), "ready with variants: " + v);
+            assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state <> 'DONE'", videoId),
+                    "every task of a ready video done");
+        } else {
+            JsonNode error = v.path("error");
+            assertFalse(error.path("code").asText().isBlank(), "failed with a code: " + v);
+            assertFalse(error.path("message").asText().isBlank(), "failed with a reason: " + v);
+            assertEquals(0, cluster.events("TASK_COMPLETED", e -> videoId.equals(e.path("video_id").asText())
+                    && "PUBLISH".equals(e.path("kind").asText())).size(), "a failed video was never published");
+        }
+    }
+
+    /** Every node answers GET /health 200 again, nobody restarted it, and no worker kept scratch files. */
+    static void assertClusterHealthy(ClusterHarness cluster, Duration timeout) throws IOException {
+        cluster.awaitAllHealthy(timeout);
+        for (String id : cluster.nodeIds()) {
+            assertTrue(cluster.alive(id), id + " runs");
+        }
+        for (ClusterHarness.NodeSpec w : cluster.nodes("worker")) {
+            Await.until(Duration.ofSeconds(30), w.id() + " to hold no scratch files between attempts",
+                    () -> scratchFiles(cluster.workDir(w.id())) == 0 || busy(cluster, w.id()));
+        }
+    }
+
+    private static boolean busy(ClusterHarness cluster, String workerId) {
+        return cluster.count("SELECT count(*) FROM tasks WHERE owner = ? AND state = 'RUNNING'", workerId) > 0;
+    }
+
+    static long scratchFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        } catch (IOException e) {
+            return 0; // an attempt's directory vanished while it was walked: it is being cleaned up
+        }
+    }
+
+    /** The body of a response as JSON, or null when it is not JSON. */
+    static JsonNode jsonOrNull(Http.Response r) {
+        try {
+            return Json.MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static void measured(String test, String line) {
+        System.out.println("[measured] " + line);
+        try {
+            Files.createDirectories(Path.of("target"));
+            Files.writeString(Path.of("target", "cluster-measurements.txt"), test + ": " + line + "\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // only a convenience copy
+        }
+    }
+}
