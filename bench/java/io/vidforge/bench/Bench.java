@@ -309,10 +309,15 @@ public final class Bench {
         }
     }
 
-    /** The published objects of a video: variant playlist, init and segments of each variant. */
+    /**
+     * The published objects of a video: variant playlist, init and segments of each variant, from the
+     * newest generation. A whole-ladder task stores {@code transcode/a{n}-v{m}/{variant}/index.m3u8}, a
+     * per-rung task (TRANSCODE_SPLIT=rung) {@code transcode-{variant}/a{n}-v{m}/index.m3u8}.
+     */
     static List<Seg> published(ObjectStore s3, String videoId) {
         Map<String, String> latestPrefix = new HashMap<>();
-        Pattern p = Pattern.compile("videos/" + videoId + "/g(\\d+)/transcode-([^/]+)/(a\\d+-v\\d+)/index\\.m3u8");
+        Pattern p = Pattern.compile("videos/" + videoId
+                + "/g(\\d+)/transcode(?:-([^/]+))?/a\\d+-v\\d+/(?:([^/]+)/)?index\\.m3u8");
         int bestGen = 0;
         for (String k : s3.list("videos/" + videoId + "/")) {
             Matcher m = p.matcher(k);
@@ -322,8 +327,9 @@ public final class Bench {
                     bestGen = g;
                     latestPrefix.clear();
                 }
-                if (g == bestGen) {
-                    latestPrefix.put(m.group(2), k.substring(0, k.length() - "index.m3u8".length()));
+                String variant = m.group(2) != null ? m.group(2) : m.group(3);
+                if (g == bestGen && variant != null) {
+                    latestPrefix.put(variant, k.substring(0, k.length() - "index.m3u8".length()));
                 }
             }
         }

@@ -120,6 +120,13 @@ public final class Settings {
      */
     public long workDirMaxBytes() { return longValue("WORK_DIR_MAX_BYTES", 20L * 1024 * 1024 * 1024); }
 
+    /**
+     * How the orchestrator splits a video's encode into TRANSCODE tasks: {@code ladder} (one task, one ffmpeg
+     * decoding the source once for every rung) or {@code rung} (one task per rung, spread over workers).
+     * Not part of the processing profile: both give the same output.
+     */
+    public String transcodeSplit() { return string("TRANSCODE_SPLIT", "ladder"); }
+
     /** HLS target segment duration; part of the processing profile. */
     public int segmentSeconds() { return integer("SEGMENT_SECONDS", 6); }
 }

@@ -8,6 +8,7 @@ import io.vidforge.tasks.LeaderLease;
 import io.vidforge.tasks.TaskOutcomes;
 import io.vidforge.tasks.TaskSettings;
 import io.vidforge.tasks.TaskStore;
+import io.vidforge.tasks.TranscodeSplit;
 
 /**
  * One orchestrator pass: lead (take or renew the lease), then plan new jobs, advance planned ones and
@@ -26,7 +27,8 @@ public final class Orchestrator implements AutoCloseable {
         this.elector = new LeaderElector(new LeaderLease(store.sql(), LeaderLease.ORCHESTRATOR), platform.nodeId(),
                 settings.leaderLease(), events, platform.clock());
         this.starter = new JobStarter(store, events, platform.clock());
-        this.planner = new Planner(store, outcomes, platform.ladder(), settings.maxAttempts(), events, platform.clock());
+        this.planner = new Planner(store, outcomes, platform.ladder(),
+                TranscodeSplit.parse(platform.settings().transcodeSplit()), settings.maxAttempts(), events, platform.clock());
         this.detector = new StuckTaskDetector(store.tasks(), outcomes, settings.stall(), events, platform.clock());
     }
 

@@ -14,6 +14,7 @@ import io.vidforge.tasks.TaskOutcomes;
 import io.vidforge.tasks.TaskSignals.Channel;
 import io.vidforge.tasks.TaskState;
 import io.vidforge.tasks.TaskStore;
+import io.vidforge.tasks.TranscodeSplit;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,10 @@ import java.util.stream.Collectors;
  * Grows the plans of PLANNED jobs, one step per pass and idempotently: every step re-reads the database
  * and inserts what is missing, each row in its own transaction with the unique key as referee, so a
  * crash between steps or a second leader only repeats steps that change nothing. A plan is PROBE, then
- * (from the probed height) one TRANSCODE per rung and a WAITING PUBLISH, which becomes READY when every
- * TRANSCODE is DONE. PUBLISH is inserted last: its presence means the fan-out is complete.
+ * the TRANSCODE tasks and a WAITING PUBLISH, which becomes READY when every TRANSCODE is DONE. With the
+ * {@link TranscodeSplit#LADDER ladder} split (the default) there is one TRANSCODE for the whole ladder
+ * (variant ""); with the {@link TranscodeSplit#RUNG rung} split one per rung planned for the probed height.
+ * PUBLISH is inserted last: its presence means the fan-out is complete.
  */
 final class Planner {
     private static final Logger LOG = Logger.getLogger(Planner.class.getName());
@@ -36,14 +39,17 @@ final class Planner {
     private final TaskStore store;
     private final TaskOutcomes outcomes;
     private final Ladder ladder;
+    private final TranscodeSplit split;
     private final int maxAttempts;
     private final Events events;
     private final Clock clock;
 
-    Planner(TaskStore store, TaskOutcomes outcomes, Ladder ladder, int maxAttempts, Events events, Clock clock) {
+    Planner(TaskStore store, TaskOutcomes outcomes, Ladder ladder, TranscodeSplit split, int maxAttempts, Events events,
+            Clock clock) {
         this.store = store;
         this.outcomes = outcomes;
         this.ladder = ladder;
+        this.split = split;
         this.maxAttempts = maxAttempts;
         this.events = events;
         this.clock = clock;
@@ -74,7 +80,7 @@ final class Planner {
         }
         Optional<Task> publish = find(plan, TaskKind.PUBLISH);
         if (publish.isEmpty()) {
-            return fanOut(job, probe.get());
+            return fanOut(job, probe.get(), plan);
         }
         boolean transcoded = plan.stream().filter(t -> t.kind() == TaskKind.TRANSCODE)
                 .allMatch(t -> t.state() == TaskState.DONE);
@@ -90,16 +96,23 @@ final class Planner {
         return 0;
     }
 
-    private int fanOut(Job job, Task probe) {
+    private int fanOut(Job job, Task probe, List<Task> plan) {
         ProbeResult result = probe.resultJson() == null ? null : Json.read(probe.resultJson(), ProbeResult.class);
         if (result == null || result.source() == null || result.source().height() <= 0) {
             outcomes.failGeneration(job.videoId(), job.generation(), "INVALID_MEDIA",
                     "The probe found no video stream with a usable picture size.");
             return 1;
         }
+        // A fan-out that a crashed leader began goes on as it began, whatever this leader's setting, so that
+        // no rung is ever planned both inside a whole-ladder task and as a task of its own.
+        TranscodeSplit chosen = find(plan, TaskKind.TRANSCODE).map(TranscodeSplit::of).orElse(split);
         int created = 0;
-        for (Rung rung : ladder.rungsFor(result.source().height())) {
-            created += insert(job, TaskKind.TRANSCODE, rung.name(), TaskState.READY);
+        if (chosen == TranscodeSplit.LADDER) {
+            created += insert(job, TaskKind.TRANSCODE, TranscodeSplit.WHOLE_LADDER, TaskState.READY);
+        } else {
+            for (Rung rung : ladder.rungsFor(result.source().height())) {
+                created += insert(job, TaskKind.TRANSCODE, rung.name(), TaskState.READY);
+            }
         }
         return created + insert(job, TaskKind.PUBLISH, "", TaskState.WAITING);
     }

@@ -13,6 +13,7 @@ import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.PublishResult;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TranscodeResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,9 +23,10 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * PUBLISH (fan-in): takes exactly the variants the completed TRANSCODE tasks report, each at the
- * attempt-scoped prefix its completing attempt wrote, checks that every playlist and every object it
- * names is in S3, and writes the master playlist under this attempt's prefix. It changes no database
+ * PUBLISH (fan-in): takes exactly the variants the completed TRANSCODE tasks report (every rung from the
+ * one whole-ladder task, or one rung from each per-rung task), each at the attempt-scoped prefix its
+ * completing attempt wrote, checks that every playlist and every object it names is in S3, and writes the
+ * master playlist under this attempt's prefix. It changes no database
  * state: the worker's fenced completion of this task is what publishes the returned {@link PublishResult}.
  */
 public final class PublishHandler implements TaskHandler {
@@ -59,9 +61,10 @@ public final class PublishHandler implements TaskHandler {
             if (t.kind() == TaskKind.PROBE) {
                 probe = Json.read(t.resultJson(), ProbeResult.class);
             } else if (t.kind() == TaskKind.TRANSCODE) {
-                Variant v = Json.read(t.resultJson(), Variant.class);
-                if (byName.putIfAbsent(v.name(), v) != null) {
-                    throw new IllegalStateException("two completed TRANSCODE tasks for variant " + v.name());
+                for (Variant v : TranscodeResult.read(t.resultJson()).variants()) {
+                    if (byName.putIfAbsent(v.name(), v) != null) {
+                        throw new IllegalStateException("two completed TRANSCODE results for variant " + v.name());
+                    }
                 }
             }
         }

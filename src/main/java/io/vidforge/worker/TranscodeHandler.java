@@ -5,22 +5,28 @@ import io.vidforge.http.Json;
 import io.vidforge.media.EncodedRung;
 import io.vidforge.media.InvalidMediaException;
 import io.vidforge.media.Ladder;
+import io.vidforge.media.LadderEncoder;
 import io.vidforge.media.MediaTools;
 import io.vidforge.media.Prober;
 import io.vidforge.media.Rung;
-import io.vidforge.media.RungEncoder;
 import io.vidforge.media.ScratchDir;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
 import io.vidforge.storage.ObjectStore;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TranscodeResult;
+import io.vidforge.tasks.TranscodeSplit;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * TRANSCODE: one rung of the ladder. Encodes it from the raw upload into the attempt's work directory,
- * uploads init and media segments and then the playlist under the attempt's own prefix (so a stored
- * playlist only ever names segments already there), and returns the measured {@link Variant}. Local
- * files are deleted whatever happens.
+ * TRANSCODE: the whole ladder (variant "", the default plan) or one rung of it (the per-rung plan). Encodes
+ * from the raw upload into the attempt's work directory with one ffmpeg process, uploads each rung's init
+ * and media segments and then its playlist under the attempt's own prefix (so a stored playlist only ever
+ * names segments already there), and returns the measured variants as a {@link TranscodeResult}. A
+ * whole-ladder attempt puts each rung in its own folder, {@code {prefix}{rung}/}; a per-rung attempt puts
+ * its rung at the prefix itself. Local files are deleted whatever happens.
  */
 public final class TranscodeHandler implements TaskHandler {
     private static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
@@ -28,7 +34,7 @@ public final class TranscodeHandler implements TaskHandler {
     private final ObjectStore store;
     private final Ladder ladder;
     private final Prober prober;
-    private final RungEncoder encoder;
+    private final LadderEncoder encoder;
 
     public TranscodeHandler(ObjectStore store, Settings settings) {
         this(store, Ladder.standard(settings.segmentSeconds()), MediaTools.from(settings));
@@ -38,7 +44,7 @@ public final class TranscodeHandler implements TaskHandler {
         this.store = store;
         this.ladder = ladder;
         this.prober = new Prober(tools);
-        this.encoder = new RungEncoder(tools);
+        this.encoder = new LadderEncoder(tools);
     }
 
     @Override
@@ -49,34 +55,42 @@ public final class TranscodeHandler implements TaskHandler {
     @Override
     public String handle(TaskContext ctx) throws Exception {
         String rungName = ctx.task().variant();
-        try (ScratchDir scratch = ScratchDir.in(ctx.workDir(), "transcode-" + rungName)) {
+        boolean wholeLadder = TranscodeSplit.WHOLE_LADDER.equals(rungName);
+        try (ScratchDir scratch = ScratchDir.in(ctx.workDir(), wholeLadder ? "transcode" : "transcode-" + rungName)) {
             Path input = scratch.resolve(ProbeHandler.sourceFileName(ctx.video()));
             store.download(ctx.video().rawKey(), input);
             ProbeHandler.stopIfCancelled(ctx);
             ctx.progress(0.05);
             // The committed probe decides the plan; probing again only covers a context without it.
             SourceInfo source = ctx.video().source() != null ? ctx.video().source() : prober.probe(input, ctx::cancelled);
-            Rung rung = ladder.rungFor(rungName, source.height()).orElseThrow(() -> new PermanentTaskException(
-                    "UNKNOWN_VARIANT", "rung '" + rungName + "' is not in the ladder for a " + source.width() + "x"
-                    + source.height() + " source"));
-            EncodedRung encoded = encoder.encode(input, source, rung, ladder, scratch.resolve("out"),
+            List<Rung> rungs = wholeLadder ? ladder.rungsFor(source.height()) : List.of(oneRung(rungName, source));
+            List<EncodedRung> encoded = encoder.encode(input, source, rungs, ladder, scratch.resolve("out"),
                     f -> ctx.progress(0.05 + 0.85 * f), ctx::cancelled);
-            String prefix = ctx.outputPrefix();
-            int n = encoded.mediaFiles().size();
-            for (int i = 0; i < n; i++) {
+
+            int files = encoded.stream().mapToInt(e -> e.mediaFiles().size() + 1).sum();
+            int uploaded = 0;
+            List<Variant> variants = new ArrayList<>();
+            for (EncodedRung e : encoded) {
+                String prefix = wholeLadder ? ctx.outputPrefix() + e.variant().name() + "/" : ctx.outputPrefix();
+                for (Path file : e.mediaFiles()) {
+                    ProbeHandler.stopIfCancelled(ctx);
+                    store.putFile(prefix + file.getFileName(), file, "video/mp4");
+                    ctx.progress(0.9 + 0.09 * ++uploaded / files);
+                }
                 ProbeHandler.stopIfCancelled(ctx);
-                Path file = encoded.mediaFiles().get(i);
-                store.putFile(prefix + file.getFileName(), file, "video/mp4");
-                ctx.progress(0.9 + 0.09 * (i + 1) / n);
+                store.putFile(prefix + e.playlist().getFileName(), e.playlist(), PLAYLIST_TYPE);
+                ctx.progress(0.9 + 0.09 * ++uploaded / files);
+                variants.add(e.storedAt(prefix));
             }
-            ProbeHandler.stopIfCancelled(ctx);
-            store.putFile(prefix + encoded.playlist().getFileName(), encoded.playlist(), PLAYLIST_TYPE);
             ctx.progress(1.0);
-            Variant v = encoded.variant();
-            return Json.write(new Variant(v.name(), v.width(), v.height(), v.bandwidth(), v.averageBandwidth(),
-                    v.codecs(), v.frameRate(), v.segmentCount(), v.segmentSeconds(), prefix));
+            return Json.write(new TranscodeResult(variants));
         } catch (InvalidMediaException e) {
             throw new PermanentTaskException(InvalidMediaException.CODE, e.getMessage());
         }
+    }
+
+    private Rung oneRung(String name, SourceInfo source) throws PermanentTaskException {
+        return ladder.rungFor(name, source.height()).orElseThrow(() -> new PermanentTaskException("UNKNOWN_VARIANT",
+                "rung '" + name + "' is not in the ladder for a " + source.width() + "x" + source.height() + " source"));
     }
 }

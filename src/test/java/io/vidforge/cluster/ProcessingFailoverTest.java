@@ -94,7 +94,8 @@ class ProcessingFailoverTest {
                     "./run.sh status shows the killed worker DEAD");
             JsonNode video = cluster.awaitReady(id, Duration.ofMinutes(4));
             measured(String.format("worker %s killed at %.0f%% of %s: video ready %d ms later (lease 4 s), attempts %s",
-                    victim, 100 * ((Number) running.get("progress")).doubleValue(), running.get("variant"),
+                    victim, 100 * ((Number) running.get("progress")).doubleValue(),
+                    "".equals(running.get("variant")) ? "the whole ladder" : running.get("variant"),
                     System.currentTimeMillis() - killedAt, video.path("attempts")));
         } finally {
             cluster.startNode(victim);
@@ -222,10 +223,11 @@ class ProcessingFailoverTest {
     @Test
     @Order(4)
     void stopping_and_starting_the_whole_cluster_mid_processing_loses_and_duplicates_nothing() throws Exception {
-        // Enough work (six 14-16 s transcodes on two single-slot workers) that the stop lands mid-processing.
+        // Enough work (three 14-16 s 480p sources, each a three-rung ladder, on two single-slot workers) that
+        // the stop, which reaches the workers some 10 s after the upload nodes, lands mid-processing.
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            files.add(clips.make(MediaClips.Clip.of("restart-" + i, 640, 360, 14 + i, 2)));
+            files.add(clips.make(MediaClips.Clip.of("restart-" + i, 854, 480, 14 + i, 2)));
         }
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

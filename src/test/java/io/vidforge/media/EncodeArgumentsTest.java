@@ -10,16 +10,22 @@ import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.MediaClips.Clip;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The one place encode arguments are built: the settings that make separate rung encodes line up. */
+/**
+ * The one place encode arguments are built: one decode feeding one encoder and one HLS output per rung,
+ * and the settings that make rungs line up whether they are encoded in one process or in several.
+ */
 class EncodeArgumentsTest {
     private static final Ladder LADDER = Ladder.standard(6);
     private static final SourceInfo NTSC_WITH_AUDIO =
             new SourceInfo(10, 1920, 1080, "h264", "aac", 29.97, 6, 0, "mov,mp4,m4a,3gp,3g2,mj2");
     private static final SourceInfo SILENT = new SourceInfo(10, 1280, 720, "h264", null, 25, 0, 0, "mov");
+    private static final Path OUT = Path.of("/out");
 
     @TempDir
     Path dir;
@@ -28,41 +34,101 @@ class EncodeArgumentsTest {
         return args.get(args.indexOf(option) + 1);
     }
 
+    /** The arguments of each rung's output, in order: from its {@code -map [vN]} up to its playlist. */
+    private static List<List<String>> outputs(List<String> args) {
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("-map") && args.get(i + 1).matches("\\[v\\d+]")) {
+                out.add(new ArrayList<>());
+            }
+            if (!out.isEmpty()) {
+                out.get(out.size() - 1).add(args.get(i));
+            }
+        }
+        return out;
+    }
+
     @Test
-    void keyframes_are_forced_on_a_fixed_clock_with_scene_cuts_off_and_closed_gops() {
+    void the_ladder_decodes_the_source_once_and_splits_it_into_one_scaler_encoder_and_hls_output_per_rung() {
+        List<Rung> rungs = LADDER.rungsFor(1080);
+        List<String> a = EncodeArguments.forLadder(Path.of("/in.mp4"), NTSC_WITH_AUDIO, rungs, LADDER, "veryfast", OUT);
+
+        assertEquals(1, Collections.frequency(a, "-i"), "one input, decoded once");
+        String graph = after(a, "-filter_complex");
+        assertTrue(graph.startsWith("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=30000/1001,split=5"
+                + "[s0][s1][s2][s3][s4];"), graph);
+        assertTrue(graph.contains("[s1]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[v1]"), graph);
+        assertTrue(graph.contains("[s4]scale=426:240:flags=bicubic,setsar=1,format=yuv420p[v4]"), graph);
+
+        List<List<String>> outputs = outputs(a);
+        assertEquals(rungs.size(), outputs.size());
+        assertEquals(rungs.size(), Collections.frequency(a, "libx264"), "one x264 encoder per rung");
+        for (int i = 0; i < rungs.size(); i++) {
+            Rung r = rungs.get(i);
+            List<String> o = outputs.get(i);
+            assertEquals("[v" + i + "]", after(o, "-map"));
+            assertEquals("hls", after(o, "-f"));
+            assertEquals("/out/" + r.name() + "/seg_%05d.m4s", after(o, "-hls_segment_filename"));
+            assertEquals("/out/" + r.name() + "/index.m3u8", o.get(o.size() - 1), "each rung in its own folder");
+            assertEquals(r.videoKbps() + "k", after(o, "-b:v"));
+            assertEquals(r.avcProfile(), after(o, "-profile:v"));
+            assertEquals(r.audioKbps() + "k", after(o, "-b:a"), "audio encoded per rung at the rung's rate");
+        }
+    }
+
+    @Test
+    void every_rungs_keyframes_are_forced_on_the_same_clock_with_scene_cuts_off_and_closed_gops() {
+        List<String> a = EncodeArguments.forLadder(Path.of("/in.mp4"), NTSC_WITH_AUDIO, LADDER.rungsFor(1080), LADDER,
+                "veryfast", OUT);
+        for (List<String> o : outputs(a)) {
+            assertEquals("expr:gte(t,n_forced*2)", after(o, "-force_key_frames"));
+            assertEquals("0", after(o, "-sc_threshold"));
+            assertEquals("+cgop", after(o, "-flags"));
+            assertEquals("1", after(o, "-forced-idr"));
+            assertEquals("cfr", after(o, "-fps_mode"));
+            assertEquals("30000/1001", after(o, "-r"));
+            assertEquals("60", after(o, "-g")); // ceil(2 s × 29.97): x264 never adds a keyframe of its own
+            assertEquals("6", after(o, "-hls_time"));
+            assertEquals("fmp4", after(o, "-hls_segment_type"));
+            assertEquals("vod", after(o, "-hls_playlist_type"));
+            assertEquals("independent_segments", after(o, "-hls_flags"));
+        }
         Rung r = LADDER.rungs().get(1);
-        List<String> a = EncodeArguments.forRung(Path.of("/in.mp4"), NTSC_WITH_AUDIO, r, LADDER, "veryfast", Path.of("/out"));
-        assertEquals("expr:gte(t,n_forced*2)", after(a, "-force_key_frames"));
-        assertEquals("0", after(a, "-sc_threshold"));
-        assertEquals("+cgop", after(a, "-flags"));
-        assertEquals("1", after(a, "-forced-idr"));
-        assertEquals("cfr", after(a, "-fps_mode"));
-        assertEquals("30000/1001", after(a, "-r"));
-        assertEquals("60", after(a, "-g")); // ceil(2 s × 29.97): x264 never adds a keyframe of its own
-        assertTrue(after(a, "-vf").contains("fps=30000/1001,scale=1280:720"), after(a, "-vf"));
-        assertEquals("6", after(a, "-hls_time"));
-        assertEquals("fmp4", after(a, "-hls_segment_type"));
-        assertEquals("vod", after(a, "-hls_playlist_type"));
-        assertEquals("independent_segments", after(a, "-hls_flags"));
-        assertEquals(r.maxrateKbps() + "k", after(a, "-maxrate"));
-        assertEquals(r.bufsizeKbps() + "k", after(a, "-bufsize"));
-        assertEquals("high", after(a, "-profile:v"));
-        assertEquals("3.1", after(a, "-level:v"));
+        List<String> o = outputs(a).get(1);
+        assertEquals(r.maxrateKbps() + "k", after(o, "-maxrate"));
+        assertEquals(r.bufsizeKbps() + "k", after(o, "-bufsize"));
+        assertEquals("high", after(o, "-profile:v"));
+        assertEquals("3.1", after(o, "-level:v"));
+    }
+
+    @Test
+    void one_rung_gets_the_same_arguments_without_a_split() {
+        Rung r = LADDER.rungs().get(1);
+        List<String> one = EncodeArguments.forLadder(Path.of("/in.mp4"), NTSC_WITH_AUDIO, List.of(r), LADDER, "veryfast",
+                OUT);
+        assertEquals("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=30000/1001,"
+                + "scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[v0]", after(one, "-filter_complex"));
+        List<String> inLadder = outputs(EncodeArguments.forLadder(Path.of("/in.mp4"), NTSC_WITH_AUDIO,
+                LADDER.rungsFor(1080), LADDER, "veryfast", OUT)).get(1);
+        List<String> alone = outputs(one).get(0);
+        assertEquals(inLadder.subList(2, inLadder.size()), alone.subList(2, alone.size()),
+                "a rung's output is encoded the same alone or in the ladder");
     }
 
     @Test
     void audio_is_stereo_48k_aac_at_the_rung_rate_or_absent_for_a_silent_source() {
         Rung r = LADDER.rungs().get(4);
-        List<String> withAudio = EncodeArguments.forRung(Path.of("/in.mp4"), NTSC_WITH_AUDIO, r, LADDER, "veryfast",
-                Path.of("/out"));
+        List<String> withAudio = EncodeArguments.forLadder(Path.of("/in.mp4"), NTSC_WITH_AUDIO, List.of(r), LADDER,
+                "veryfast", OUT);
         assertEquals("aac", after(withAudio, "-c:a"));
         assertEquals("2", after(withAudio, "-ac"));
         assertEquals("48000", after(withAudio, "-ar"));
         assertEquals(r.audioKbps() + "k", after(withAudio, "-b:a"));
         assertTrue(withAudio.contains("0:a:0"));
 
-        List<String> silent = EncodeArguments.forRung(Path.of("/in.mp4"), SILENT, r, LADDER, "veryfast", Path.of("/out"));
-        assertTrue(silent.contains("-an"));
+        List<String> silent = EncodeArguments.forLadder(Path.of("/in.mp4"), SILENT, LADDER.rungsFor(720), LADDER,
+                "veryfast", OUT);
+        assertEquals(4, Collections.frequency(silent, "-an"), "every rung without audio");
         assertFalse(silent.contains("-c:a"));
         assertFalse(silent.contains("0:a:0"));
     }
@@ -70,24 +136,25 @@ class EncodeArgumentsTest {
     @Test
     void a_work_directory_with_colons_spaces_and_dashes_is_passed_safely() throws Exception {
         Path odd = Files.createDirectories(dir.resolve("w:x -y"));
-        List<String> a = EncodeArguments.forRung(odd.resolve("in.mp4"), SILENT, LADDER.rungs().get(4), LADDER, "veryfast",
-                odd.resolve("out"));
+        List<String> a = EncodeArguments.forLadder(odd.resolve("in.mp4"), SILENT, List.of(LADDER.rungs().get(4)), LADDER,
+                "veryfast", odd.resolve("out"));
         assertTrue(after(a, "-i").startsWith("file:/"), "a path is never read as a protocol or an option");
 
         MediaClips clips = new MediaClips(odd);
         Path input = clips.make(Clip.of("in", 320, 240, 2, 2));
         SourceInfo source = new Prober(clips.tools()).probe(input, () -> false);
-        EncodedRung e = new RungEncoder(clips.tools()).encode(input, source, Ladder.standard(2).rungsFor(240).get(0),
+        List<EncodedRung> e = new LadderEncoder(clips.tools()).encode(input, source, Ladder.standard(2).rungsFor(240),
                 Ladder.standard(2), odd.resolve("out"), f -> { }, () -> false);
-        assertTrue(Files.exists(odd.resolve("out").resolve("seg_00000.m4s")), "segments land in the odd directory");
-        assertEquals(1, e.variant().segmentCount());
+        assertTrue(Files.exists(odd.resolve("out").resolve("240p").resolve("seg_00000.m4s")),
+                "segments land in the odd directory");
+        assertEquals(1, e.get(0).variant().segmentCount());
     }
 
     @Test
     void a_work_directory_with_a_percent_sign_is_refused_before_ffmpeg_runs() {
         // ffmpeg's HLS muxer would expand it as a pattern and fail to open the segment.
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncodeArguments.forRung(
-                Path.of("/in.mp4"), SILENT, LADDER.rungs().get(4), LADDER, "veryfast", Path.of("/work/50%/out")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncodeArguments.forLadder(
+                Path.of("/in.mp4"), SILENT, LADDER.rungsFor(720), LADDER, "veryfast", Path.of("/work/50%/out")));
         assertTrue(e.getMessage().contains("'%'"), e.getMessage());
     }
 }

@@ -24,9 +24,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every kind of upload the platform expects goes through probe and every planned rung, each rung in its
- * own ffmpeg process as the workers run them; the outputs must line up across rungs and play.
- * Segments are 2 s so that a 3–4 s clip has several.
+ * Every kind of upload the platform expects goes through probe and every planned rung, all rungs in one
+ * ffmpeg process as the workers run the default whole-ladder task; the outputs must line up across rungs
+ * and play. (LadderPackagingTest checks that rungs encoded in separate processes, the per-rung plan, line
+ * up with these.) Segments are 2 s so that a 3–4 s clip has several.
  */
 class RealWorldInputsTest {
     static final Ladder LADDER = Ladder.standard(2);
@@ -76,11 +77,13 @@ class RealWorldInputsTest {
         }
         Path input = clips.make(clip);
         SourceInfo source = new Prober(clips.tools()).probe(input, () -> false);
-        RungEncoder encoder = new RungEncoder(clips.tools());
-        Map<Rung, EncodedRung> rungs = new LinkedHashMap<>();
+        List<Rung> planned = LADDER.rungsFor(source.height());
         Path out = dir.resolve("out-" + clip.name());
-        for (Rung r : LADDER.rungsFor(source.height())) {
-            rungs.put(r, encoder.encode(input, source, r, LADDER, out.resolve(r.name()), f -> { }, () -> false));
+        List<EncodedRung> encoded = new LadderEncoder(clips.tools()).encode(input, source, planned, LADDER, out,
+                f -> { }, () -> false);
+        Map<Rung, EncodedRung> rungs = new LinkedHashMap<>();
+        for (int i = 0; i < planned.size(); i++) {
+            rungs.put(planned.get(i), encoded.get(i));
         }
         LadderRun run = new LadderRun(source, rungs, out);
         RUNS.put(clip.name(), run);

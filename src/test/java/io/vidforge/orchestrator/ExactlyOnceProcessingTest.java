@@ -13,6 +13,7 @@ import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskRepository;
 import io.vidforge.tasks.TaskState;
+import io.vidforge.tasks.TranscodeSplit;
 import io.vidforge.testing.LiveCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +23,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Many videos, several workers and two orchestrators: every video is processed and published exactly once. */
+/**
+ * Many videos, several workers and two orchestrators: every video is processed and published exactly once,
+ * with the whole-ladder plan (the default) and with the per-rung plan.
+ */
 @Tag("db")
 class ExactlyOnceProcessingTest {
     private LiveCluster cluster;
@@ -36,9 +41,13 @@ class ExactlyOnceProcessingTest {
         }
     }
 
-    @Test
-    void ten_videos_on_three_workers_are_each_published_exactly_once_and_no_task_ever_runs_twice_at_once() {
-        cluster = new LiveCluster("exactly-once", Map.of());
+    @ParameterizedTest
+    @EnumSource(TranscodeSplit.class)
+    void ten_videos_on_three_workers_are_each_published_exactly_once_and_no_task_ever_runs_twice_at_once(
+            TranscodeSplit split) {
+        cluster = new LiveCluster("exactly-once", Map.of("TRANSCODE_SPLIT", split.id()));
+        // PROBE, then one whole-ladder TRANSCODE or one per rung (four for a 720p source), then PUBLISH.
+        int planSize = 1 + (split == TranscodeSplit.LADDER ? 1 : 4) + 1;
         Node upload = cluster.node("upload-1", Role.UPLOAD);
         cluster.node("orch-1", Role.ORCHESTRATOR);
         cluster.node("orch-2", Role.ORCHESTRATOR);
@@ -62,15 +71,16 @@ class ExactlyOnceProcessingTest {
             assertEquals(1, v.get("attempts").asInt());
             assertEquals(4, v.get("variants").size(), "a 720p source gets 720p, 480p, 360p and 240p");
         }
-        System.out.printf("10 videos x 6 tasks on 3 workers x 2 slots: all ready after %d ms%n",
-                (System.nanoTime() - began) / 1_000_000);
+        System.out.printf("10 videos x %d tasks (%s split) on 3 workers x 2 slots: all ready after %d ms%n",
+                planSize, split.id(), (System.nanoTime() - began) / 1_000_000);
 
         assertEquals(1, cluster.media.maxOverlapPerTask.get(), "no task ever ran twice at the same time");
         TaskRepository tasks = new TaskRepository(upload.platform().sql());
         JobRepository jobs = new JobRepository(upload.platform().sql());
         for (String id : ids) {
             List<Task> plan = tasks.ofGeneration(id, 1);
-            assertEquals(6, plan.size(), "PROBE, 4 x TRANSCODE, PUBLISH");
+            assertEquals(planSize, plan.size(), plan.toString());
+            assertEquals(planSize - 2, plan.stream().filter(t -> t.kind() == TaskKind.TRANSCODE).count());
             for (Task t : plan) {
                 assertEquals(TaskState.DONE, t.state(), t.toString());
                 assertEquals(1, t.attempt(), "no retries were needed: " + t);
@@ -81,7 +91,7 @@ class ExactlyOnceProcessingTest {
                     .filter(h -> h.status() == VideoStatus.READY).count(), "one transition to ready");
             assertEquals(1, cluster.events("STATE_CHANGE", id).stream()
                     .filter(e -> e.get("to").asText().equals("ready")).count(), "one STATE_CHANGE to ready");
-            assertEquals(6, cluster.events("TASK_CREATED", id).size(), "no task planned twice");
+            assertEquals(planSize, cluster.events("TASK_CREATED", id).size(), "no task planned twice");
             assertEquals(List.of(JobState.DONE), jobs.ofVideo(id).stream().map(JobRepository.Job::state).toList());
         }
         Set<String> planners = cluster.events("TASK_CREATED", null).stream().map(e -> e.get("node_id").asText())
@@ -91,7 +101,7 @@ class ExactlyOnceProcessingTest {
                 .collect(Collectors.groupingBy(e -> e.worker(), Collectors.counting()));
         System.out.println("executions per worker: " + perWorker);
         assertTrue(perWorker.size() >= 2, "work spread over workers: " + perWorker);
-        assertEquals(60, cluster.media.executions.size());
+        assertEquals(10 * planSize, cluster.media.executions.size());
         assertTrue(cluster.media.executions.stream().filter(e -> e.kind() == TaskKind.PUBLISH).count() == 10);
     }
 }

@@ -1,12 +1,15 @@
 package io.vidforge.testing;
 
 import io.vidforge.http.Json;
+import io.vidforge.media.Ladder;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
 import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.PublishResult;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TranscodeResult;
+import io.vidforge.tasks.TranscodeSplit;
 import io.vidforge.worker.Handlers;
 import io.vidforge.worker.TaskContext;
 import io.vidforge.worker.TaskHandler;
@@ -93,11 +96,15 @@ public final class FakeMedia {
         return switch (t.kind()) {
             case PROBE -> Json.write(new ProbeResult(new SourceInfo(10.0, sourceHeight * 16 / 9, sourceHeight, "h264",
                     "aac", 30.0, 2, 0, "mov,mp4"), ctx.outputPrefix() + "poster.jpg"));
-            case TRANSCODE -> Json.write(variant(t.variant(), ctx.outputPrefix()));
+            // A whole-ladder task (variant "") reports every rung planned for the source, each in its own folder.
+            case TRANSCODE -> Json.write(new TranscodeResult(t.variant().equals(TranscodeSplit.WHOLE_LADDER)
+                    ? Ladder.standard(2).rungsFor(sourceHeight).stream()
+                            .map(r -> variant(r.name(), ctx.outputPrefix() + r.name() + "/")).toList()
+                    : List.of(variant(t.variant(), ctx.outputPrefix()))));
             case PUBLISH -> {
                 List<Variant> variants = ctx.completedSiblings().stream()
                         .filter(s -> s.kind() == TaskKind.TRANSCODE)
-                        .map(s -> Json.read(s.resultJson(), Variant.class)).toList();
+                        .flatMap(s -> TranscodeResult.read(s.resultJson()).variants().stream()).toList();
                 publishesPerVideo.computeIfAbsent(t.videoId(), k -> new AtomicInteger()).incrementAndGet();
                 yield Json.write(new PublishResult(variants, ctx.outputPrefix() + "master.m3u8",
                         ctx.outputPrefix() + "poster.jpg"));

@@ -109,7 +109,7 @@ class LeaseFencingTest {
 
         orchestrator.runOnce();          // plan + PROBE
         ManualCluster.workOff(healthy);
-        orchestrator.runOnce();          // fan-out: TRANSCODE per rung, PUBLISH waiting
+        orchestrator.runOnce();          // fan-out: the whole-ladder TRANSCODE, PUBLISH waiting
         ManualCluster.workOff(healthy);
         orchestrator.runOnce();          // fan-in: PUBLISH ready
         assertEquals(1, zombie.pollOnce());

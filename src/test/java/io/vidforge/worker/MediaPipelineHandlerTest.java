@@ -17,6 +17,7 @@ import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.PublishResult;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TranscodeSplit;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.MediaClips.Clip;
 import io.vidforge.testing.MediaS3;
@@ -27,12 +28,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The three handlers as the worker chains them, against a real S3: probe, every planned rung, publish;
- * what is stored must be a master that follows the authoring rules and that ffmpeg plays.
+ * The three handlers as the worker chains them, against a real S3: probe, every planned rung (one
+ * whole-ladder task, or one task per rung), publish; what is stored must be a master that follows the
+ * authoring rules and that ffmpeg plays.
  */
 class MediaPipelineHandlerTest {
     static final Settings SETTINGS = Settings.of(Map.of("SEGMENT_SECONDS", "2"));
@@ -40,8 +43,9 @@ class MediaPipelineHandlerTest {
     @TempDir
     Path dir;
 
-    @Test
-    void probe_then_every_rung_then_publish_stores_a_master_that_ffmpeg_plays() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TranscodeSplit.class)
+    void probe_then_every_rung_then_publish_stores_a_master_that_ffmpeg_plays(TranscodeSplit split) throws Exception {
         try (MediaS3 s3 = MediaS3.start(dir.resolve("s3"))) {
             MediaClips clips = new MediaClips(Files.createDirectories(dir.resolve("clips")));
             Path clip = clips.make(Clip.of("sd", 854, 480, 3, 2));
@@ -55,8 +59,10 @@ class MediaPipelineHandlerTest {
 
             TranscodeHandler transcoder = new TranscodeHandler(s3.store(), SETTINGS);
             long id = 2;
-            for (Rung r : Ladder.standard(2).rungsFor(source.height())) {
-                Task t = MediaTaskContext.task(id++, videoId, TaskKind.TRANSCODE, r.name(), 1, id);
+            List<String> transcodes = split == TranscodeSplit.LADDER ? List.of(TranscodeSplit.WHOLE_LADDER)
+                    : Ladder.standard(2).rungsFor(source.height()).stream().map(Rung::name).toList();
+            for (String variant : transcodes) {
+                Task t = MediaTaskContext.task(id++, videoId, TaskKind.TRANSCODE, variant, 1, id);
                 done.add(MediaTaskContext.done(t, transcoder.handle(context(t, source))));
             }
             Task publishTask = MediaTaskContext.task(id, videoId, TaskKind.PUBLISH, "", 1, id + 1);

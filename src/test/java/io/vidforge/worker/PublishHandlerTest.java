@@ -15,6 +15,7 @@ import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.PublishResult;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TranscodeResult;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.MediaClips.Clip;
 import io.vidforge.testing.MediaS3;
@@ -32,8 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PUBLISH against a real S3 after retried transcodes: the master names exactly the attempt prefixes the
- * completed tasks report, and never a playlist with a missing segment or segments of two attempts.
+ * PUBLISH against a real S3 after retried transcodes, per-rung and whole-ladder: the master names exactly
+ * the attempt prefixes the completed tasks report, and never a playlist with a missing segment or
+ * segments of two attempts.
  */
 class PublishHandlerTest {
     static final Settings SETTINGS = Settings.of(Map.of("SEGMENT_SECONDS", "2"));
@@ -47,6 +49,8 @@ class PublishHandlerTest {
     static Task hd;
     static Task lowFirstAttempt;
     static Task lowSecondAttempt;
+    static Task ladderFirstAttempt;
+    static Task ladderSecondAttempt;
     static SourceInfo source;
 
     @BeforeAll
@@ -66,6 +70,9 @@ class PublishHandlerTest {
         // The 240p task ran twice: attempt 1 lost its lease after finishing (a zombie), attempt 2 was retried.
         lowFirstAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 1, 3));
         lowSecondAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 2, 5));
+        // The same for the whole-ladder task of the default plan: attempt 1 a zombie, attempt 2 the retry.
+        ladderFirstAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 1, 6));
+        ladderSecondAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 2, 8));
     }
 
     @AfterAll
@@ -87,8 +94,14 @@ class PublishHandlerTest {
                 .withSiblings(List.of(siblings));
     }
 
+    static Variant variantOf(Task transcode) {
+        List<Variant> variants = TranscodeResult.read(transcode.resultJson()).variants();
+        assertEquals(1, variants.size());
+        return variants.get(0);
+    }
+
     static String prefixOf(Task transcode) {
-        return Json.read(transcode.resultJson(), Variant.class).prefix();
+        return variantOf(transcode).prefix();
     }
 
     @Test
@@ -111,10 +124,55 @@ class PublishHandlerTest {
     }
 
     @Test
+    void a_whole_ladder_is_published_from_the_attempt_that_completed_with_each_rung_in_its_own_folder()
+            throws Exception {
+        for (Task ladder : List.of(ladderSecondAttempt, ladderFirstAttempt)) {
+            MediaTaskContext ctx = publish(60 + ladder.version(), probe, ladder);
+            PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
+            String attempt = "videos/" + VIDEO + "/g1/transcode/a" + ladder.attempt() + "-v" + ladder.version() + "/";
+            assertEquals(List.of(attempt + "360p/", attempt + "240p/"),
+                    result.variants().stream().map(Variant::prefix).toList());
+            String master = new String(store.getBytes(result.masterKey()), StandardCharsets.UTF_8);
+            List<String> named = new ArrayList<>();
+            for (HlsAuthoringRules.StreamInf s : HlsAuthoringRules.parseMaster(master)) {
+                named.add(URI.create(result.masterKey()).resolve(s.uri()).toString());
+            }
+            assertEquals(List.of(attempt + "360p/index.m3u8", attempt + "240p/index.m3u8"), named);
+        }
+    }
+
+    @Test
+    void per_rung_results_stored_as_a_bare_variant_before_whole_ladder_tasks_are_still_published() throws Exception {
+        Task oldHd = MediaTaskContext.done(hd, Json.write(variantOf(hd)));
+        Task oldLow = MediaTaskContext.done(lowSecondAttempt, Json.write(variantOf(lowSecondAttempt)));
+        PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(publish(90, probe, oldHd, oldLow)),
+                PublishResult.class);
+        assertEquals(List.of(prefixOf(hd), prefixOf(lowSecondAttempt)),
+                result.variants().stream().map(Variant::prefix).toList());
+    }
+
+    @Test
+    void a_published_whole_ladder_follows_the_apple_authoring_rules_and_plays() throws Exception {
+        assertPublishedPlaylistsAreCompleteAndPlay(publish(70, probe, ladderSecondAttempt), "mirror-ladder");
+    }
+
+    @Test
+    void publish_refuses_a_rung_reported_by_both_the_whole_ladder_and_a_per_rung_task() throws Exception {
+        MediaTaskContext ctx = publish(80, probe, ladderSecondAttempt, hd);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        assertTrue(e.getMessage().contains("360p"), e.getMessage());
+        assertTrue(store.list(ctx.outputPrefix()).isEmpty(), "no master for a mixed-up plan");
+    }
+
+    @Test
     void every_published_playlist_names_only_stored_segments_of_its_own_attempt_and_plays() throws Exception {
-        MediaTaskContext ctx = publish(20, probe, hd, lowSecondAttempt);
+        assertPublishedPlaylistsAreCompleteAndPlay(publish(20, probe, hd, lowSecondAttempt), "mirror");
+    }
+
+    private static void assertPublishedPlaylistsAreCompleteAndPlay(MediaTaskContext ctx, String mirror) throws Exception {
         PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
-        Path local = Files.createDirectories(dir.resolve("mirror"));
+        Path local = Files.createDirectories(dir.resolve(mirror));
         s3.downloadTree("videos/" + VIDEO + "/", local);
 
         Path master = local.resolve(result.masterKey());
@@ -140,7 +198,7 @@ class PublishHandlerTest {
     @Test
     void publish_refuses_a_variant_whose_segments_are_missing_and_writes_no_master() throws Exception {
         // A zombie attempt got as far as its playlist, but its segments never arrived (copied from a real one).
-        Variant good = Json.read(lowSecondAttempt.resultJson(), Variant.class);
+        Variant good = variantOf(lowSecondAttempt);
         String zombie = "videos/" + VIDEO + "/g1/transcode-240p/a3-v7/";
         store.copy(good.prefix() + "index.m3u8", zombie + "index.m3u8");
         store.copy(good.prefix() + "init.mp4", zombie + "init.mp4");
@@ -158,7 +216,7 @@ class PublishHandlerTest {
 
     @Test
     void publish_refuses_a_variant_stored_outside_this_video_generation() throws Exception {
-        Variant good = Json.read(hd.resultJson(), Variant.class);
+        Variant good = variantOf(hd);
         Task foreign = MediaTaskContext.done(MediaTaskContext.task(2, VIDEO, TaskKind.TRANSCODE, "360p", 1, 2),
                 Json.write(new Variant(good.name(), good.width(), good.height(), good.bandwidth(), good.averageBandwidth(),
                         good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(),

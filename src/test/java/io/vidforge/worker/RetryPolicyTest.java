@@ -12,25 +12,25 @@ import io.vidforge.tasks.JobState;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskState;
+import io.vidforge.tasks.TranscodeSplit;
 import io.vidforge.testing.ManualCluster;
 import io.vidforge.testing.TestVideos;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Retryable errors back off exponentially up to the attempt cap; permanent ones fail at once. */
 @Tag("db")
 class RetryPolicyTest {
     private ManualCluster cluster;
 
-    @BeforeEach
-    void setUp() {
+    private void start(TranscodeSplit split) {
         cluster = new ManualCluster("retries", Map.of("MAX_ATTEMPTS", "3", "BACKOFF_BASE_SECONDS", "2",
-                "BACKOFF_MAX_SECONDS", "60"));
+                "BACKOFF_MAX_SECONDS", "60", "TRANSCODE_SPLIT", split.id()));
     }
 
     @AfterEach
@@ -38,24 +38,29 @@ class RetryPolicyTest {
         cluster.close();
     }
 
-    @Test
-    void a_failing_task_backs_off_exponentially_and_the_attempt_cap_fails_the_video_with_the_last_error() {
+    /** The whole-ladder TRANSCODE (default plan), or the 480p one of the per-rung plan, fails every time. */
+    @ParameterizedTest
+    @EnumSource(TranscodeSplit.class)
+    void a_failing_task_backs_off_exponentially_and_the_attempt_cap_fails_the_video_with_the_last_error(
+            TranscodeSplit split) {
+        start(split);
+        String failing = split == TranscodeSplit.LADDER ? TranscodeSplit.WHOLE_LADDER : "480p";
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
         String videoId = TestVideos.insert(cluster.platform());
         cluster.media.onRun = ctx -> {
-            if (ctx.task().kind() == TaskKind.TRANSCODE && ctx.task().variant().equals("480p")) {
+            if (ctx.task().kind() == TaskKind.TRANSCODE && ctx.task().variant().equals(failing)) {
                 throw new IllegalStateException("encoder crashed in attempt " + ctx.task().attempt());
             }
         };
         orchestrator.runOnce();
         ManualCluster.workOff(worker);   // PROBE
         orchestrator.runOnce();          // fan-out
-        ManualCluster.workOff(worker);   // every TRANSCODE once; 480p fails
+        ManualCluster.workOff(worker);   // every TRANSCODE once; the failing one fails
 
         long expectedCeiling = 2000;
         for (int attempt = 1; attempt <= 2; attempt++) {
-            Task t = cluster.task(videoId, TaskKind.TRANSCODE, "480p");
+            Task t = cluster.task(videoId, TaskKind.TRANSCODE, failing);
             assertEquals(TaskState.READY, t.state(), "retryable: back to READY");
             assertEquals(attempt, t.attempt());
             assertTrue(t.lastError().contains("encoder crashed in attempt " + attempt), t.lastError());
@@ -70,7 +75,7 @@ class RetryPolicyTest {
             expectedCeiling *= 2;
         }
 
-        Task failed = cluster.task(videoId, TaskKind.TRANSCODE, "480p");
+        Task failed = cluster.task(videoId, TaskKind.TRANSCODE, failing);
         assertEquals(TaskState.FAILED, failed.state());
         assertEquals(3, failed.attempt());
         Video video = cluster.platform().videos().find(videoId).orElseThrow();
@@ -87,8 +92,10 @@ class RetryPolicyTest {
                 || t.state() == TaskState.WAITING || t.state() == TaskState.RUNNING), "the generation is wound up");
     }
 
-    @Test
-    void invalid_media_fails_the_video_at_once_without_retries() {
+    @ParameterizedTest
+    @EnumSource(TranscodeSplit.class)
+    void invalid_media_fails_the_video_at_once_without_retries(TranscodeSplit split) {
+        start(split);
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
         String videoId = TestVideos.insert(cluster.platform());

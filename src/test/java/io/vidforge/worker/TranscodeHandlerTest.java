@@ -13,6 +13,8 @@ import io.vidforge.model.Variant;
 import io.vidforge.storage.ObjectStore;
 import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TranscodeResult;
+import io.vidforge.tasks.TranscodeSplit;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.MediaClips.Clip;
 import io.vidforge.testing.MediaS3;
@@ -28,7 +30,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** TRANSCODE against a real S3: one rung's files under the attempt's prefix, cancellation, bad rungs. */
+/**
+ * TRANSCODE against a real S3: a whole-ladder task (variant "", the default plan) stores every rung in its
+ * own folder under the attempt's prefix, a per-rung task its one rung at the prefix; cancellation, bad
+ * rungs, invalid media.
+ */
 class TranscodeHandlerTest {
     static final Settings SETTINGS = Settings.of(Map.of("SEGMENT_SECONDS", "2"));
 
@@ -68,11 +74,52 @@ class TranscodeHandlerTest {
                 Files.createDirectories(dir.resolve("work-" + videoId + "-" + rung + "-" + attempt)));
     }
 
+    static Variant only(String resultJson) {
+        List<Variant> variants = TranscodeResult.read(resultJson).variants();
+        assertEquals(1, variants.size(), variants.toString());
+        return variants.get(0);
+    }
+
+    static List<String> storedNames(String prefix) {
+        return store.list(prefix).stream().map(k -> k.substring(prefix.length())).sorted().toList();
+    }
+
+    @Test
+    void a_whole_ladder_transcode_stores_every_rung_in_its_own_folder_under_its_attempt_prefix() throws Exception {
+        SourceInfo source = upload("ladder", clips.make(Clip.of("ladder", 640, 360, 3, 2)));
+        MediaTaskContext ctx = transcode("ladder", source, TranscodeSplit.WHOLE_LADDER, 2, 7);
+        List<Variant> variants = TranscodeResult.read(handler.handle(ctx)).variants();
+
+        assertEquals("videos/ladder/g1/transcode/a2-v7/", ctx.outputPrefix());
+        assertEquals(List.of("360p", "240p"), variants.stream().map(Variant::name).toList());
+        assertEquals(List.of("640x360", "426x240"), variants.stream().map(Variant::resolution).toList());
+        for (Variant v : variants) {
+            assertEquals(ctx.outputPrefix() + v.name() + "/", v.prefix());
+            assertEquals(2, v.segmentCount());
+            assertEquals(List.of("index.m3u8", "init.mp4", "seg_00000.m4s", "seg_00001.m4s"), storedNames(v.prefix()));
+        }
+        assertEquals("avc1.4d401e,mp4a.40.2", variants.get(0).codecs());
+        assertEquals("avc1.42c01e,mp4a.40.2", variants.get(1).codecs());
+        assertEquals(8, store.list(ctx.outputPrefix()).size(), "nothing else under the attempt's prefix");
+        assertProgressCoversTheEncode(ctx);
+        ProbeHandlerTest.assertLeavesNoLocalFiles(ctx);
+    }
+
+    /** Forward only; ffmpeg's own progress reports in between (0.05 to 0.9); ends at 1. */
+    static void assertProgressCoversTheEncode(MediaTaskContext ctx) {
+        List<Double> progress = ctx.progressReports();
+        for (int i = 1; i < progress.size(); i++) {
+            assertTrue(progress.get(i) >= progress.get(i - 1), "progress never goes back: " + progress);
+        }
+        assertTrue(progress.stream().anyMatch(p -> p > 0.05 && p <= 0.9 + 1e-9), "ffmpeg's progress: " + progress);
+        assertEquals(1.0, progress.get(progress.size() - 1));
+    }
+
     @Test
     void a_transcode_stores_init_segments_and_playlist_under_its_attempt_prefix() throws Exception {
         SourceInfo source = upload("basic", clips.make(Clip.of("basic", 640, 360, 3, 2)));
         MediaTaskContext ctx = transcode("basic", source, "240p", 1, 4);
-        Variant v = Json.read(handler.handle(ctx), Variant.class);
+        Variant v = only(handler.handle(ctx));
 
         assertEquals("videos/basic/g1/transcode-240p/a1-v4/", ctx.outputPrefix());
         assertEquals(ctx.outputPrefix(), v.prefix());
@@ -80,29 +127,24 @@ class TranscodeHandlerTest {
         assertEquals("426x240", v.resolution());
         assertEquals("avc1.42c01e,mp4a.40.2", v.codecs());
         assertEquals(2, v.segmentCount());
-        assertEquals(List.of("index.m3u8", "init.mp4", "seg_00000.m4s", "seg_00001.m4s"),
-                store.list(ctx.outputPrefix()).stream().map(k -> k.substring(ctx.outputPrefix().length())).sorted().toList());
-        List<Double> progress = ctx.progressReports();
-        for (int i = 1; i < progress.size(); i++) {
-            assertTrue(progress.get(i) >= progress.get(i - 1), "progress never goes back: " + progress);
-        }
-        assertEquals(1.0, progress.get(progress.size() - 1));
+        assertEquals(List.of("index.m3u8", "init.mp4", "seg_00000.m4s", "seg_00001.m4s"), storedNames(ctx.outputPrefix()));
+        assertProgressCoversTheEncode(ctx);
         ProbeHandlerTest.assertLeavesNoLocalFiles(ctx);
     }
 
     @Test
-    void a_cancelled_transcode_stops_ffmpeg_stores_no_playlist_and_leaves_no_local_files() throws Exception {
+    void a_cancelled_whole_ladder_transcode_stops_ffmpeg_stores_nothing_and_leaves_no_local_files() throws Exception {
         SourceInfo source = upload("cancel", clips.make(Clip.of("long", 1280, 720, 6, 2)));
         AtomicReference<MediaTaskContext> holder = new AtomicReference<>();
         // The lease is lost once the encode is under way (past the 5% that the download accounts for).
-        MediaTaskContext ctx = transcode("cancel", source, "720p", 1, 1)
+        MediaTaskContext ctx = transcode("cancel", source, TranscodeSplit.WHOLE_LADDER, 1, 1)
                 .cancelledWhen(() -> holder.get().progressReports().stream().anyMatch(p -> p > 0.06));
         holder.set(ctx);
 
         ProcessAbortedException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> assertThrows(ProcessAbortedException.class, () -> handler.handle(ctx)));
         assertEquals(ProcessAbortedException.Reason.CANCELLED, e.reason());
-        assertTrue(store.size(ctx.outputPrefix() + "index.m3u8").isEmpty(), "no playlist for a cancelled attempt");
+        assertEquals(List.of(), store.list(ctx.outputPrefix()), "nothing stored for a cancelled attempt");
         assertTrue(ProcessHandle.current().descendants()
                 .noneMatch(p -> p.info().command().orElse("").endsWith("ffmpeg")), "ffmpeg was stopped");
         ProbeHandlerTest.assertLeavesNoLocalFiles(ctx);
@@ -120,8 +162,19 @@ class TranscodeHandlerTest {
     @Test
     void a_transcode_without_a_committed_probe_probes_the_source_itself() throws Exception {
         upload("unprobed", clips.make(Clip.of("unprobed", 320, 240, 2, 0)));
-        MediaTaskContext ctx = transcode("unprobed", null, "240p", 1, 1);
-        Variant v = Json.read(handler.handle(ctx), Variant.class);
+        MediaTaskContext ctx = transcode("unprobed", null, TranscodeSplit.WHOLE_LADDER, 1, 1);
+        Variant v = only(handler.handle(ctx));
+        assertEquals("240p", v.name());
         assertEquals("avc1.42c01e", v.codecs(), "no audio track for a silent source");
+    }
+
+    @Test
+    void a_whole_ladder_transcode_of_an_upload_that_is_not_media_fails_permanently_as_invalid_media() throws Exception {
+        store.putFile("raw/junk", clips.randomBytesWithMp4Header(), "application/octet-stream");
+        MediaTaskContext ctx = transcode("junk", null, TranscodeSplit.WHOLE_LADDER, 1, 1);
+        PermanentTaskException e = assertThrows(PermanentTaskException.class, () -> handler.handle(ctx));
+        assertEquals("INVALID_MEDIA", e.code());
+        assertEquals(List.of(), store.list(ctx.outputPrefix()));
+        ProbeHandlerTest.assertLeavesNoLocalFiles(ctx);
     }
 }

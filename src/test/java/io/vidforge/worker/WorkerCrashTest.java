@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
 import io.vidforge.config.Role;
+import io.vidforge.model.Variant;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskRepository;
@@ -40,27 +41,30 @@ class WorkerCrashTest {
         cluster = new LiveCluster("worker-crash", Map.of("LEASE_SECONDS", "2"));
         Node upload = cluster.node("upload-1", Role.UPLOAD);
         cluster.node("orch-1", Role.ORCHESTRATOR);
-        CountDownLatch stuckIn720p = new CountDownLatch(1);
+        CountDownLatch stuckInTranscode = new CountDownLatch(1);
         cluster.media.onRun = ctx -> {
-            if ("worker-1".equals(FakeMedia.currentWorker()) && ctx.task().variant().equals("720p")) {
-                stuckIn720p.countDown();
+            if ("worker-1".equals(FakeMedia.currentWorker()) && ctx.task().kind() == TaskKind.TRANSCODE) {
+                stuckInTranscode.countDown();
                 new CountDownLatch(1).await(); // never returns on its own: the node is going down with it
             }
         };
         ModuleHarness<WorkerModule> doomed = cluster.worker("worker-1", Map.of());
         String id = LiveCluster.upload(upload, 7);
-        assertTrue(stuckIn720p.await(30, TimeUnit.SECONDS), "worker-1 took the 720p transcode");
+        assertTrue(stuckInTranscode.await(30, TimeUnit.SECONDS), "worker-1 took the whole-ladder transcode");
         cluster.worker("worker-2", Map.of());
 
         doomed.close(); // stops without completing: after its grace period the attempt is abandoned
         JsonNode v = LiveCluster.awaitStatus(upload, id, "ready", Duration.ofSeconds(60));
 
         assertEquals(4, v.get("variants").size());
-        Task t720 = new TaskRepository(upload.platform().sql()).ofGeneration(id, 1).stream()
-                .filter(t -> t.kind() == TaskKind.TRANSCODE && t.variant().equals("720p")).findFirst().orElseThrow();
-        assertEquals(TaskState.DONE, t720.state());
-        assertEquals(2, t720.attempt(), "retried once");
-        assertEquals("worker-2", t720.owner());
+        Task transcode = new TaskRepository(upload.platform().sql()).ofGeneration(id, 1).stream()
+                .filter(t -> t.kind() == TaskKind.TRANSCODE).findFirst().orElseThrow();
+        assertEquals(TaskState.DONE, transcode.state());
+        assertEquals(2, transcode.attempt(), "retried once");
+        assertEquals("worker-2", transcode.owner());
+        for (Variant variant : upload.platform().videos().find(id).orElseThrow().variants()) {
+            assertTrue(variant.prefix().contains("/transcode/a2-"), "published from the retry: " + variant.prefix());
+        }
         List<JsonNode> expired = cluster.events("LEASE_EXPIRED", id);
         assertEquals(1, expired.size());
         assertEquals("worker-1", expired.get(0).get("owner").asText());

@@ -15,40 +15,51 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Encodes one rung of the ladder into a CMAF/fMP4 HLS variant on local disk with one ffmpeg process,
- * then rewrites its playlist with every tag Safari needs and measures its bit rates.
+ * Encodes rungs of the ladder (all of them, or the one a per-rung task asks for) into CMAF/fMP4 HLS
+ * variants on local disk with one ffmpeg process that decodes the source once, then rewrites each
+ * variant's playlist with every tag Safari needs and measures its bit rates.
  */
-public final class RungEncoder {
-    private static final Logger LOG = Logger.getLogger(RungEncoder.class.getName());
+public final class LadderEncoder {
+    private static final Logger LOG = Logger.getLogger(LadderEncoder.class.getName());
 
     private final MediaTools tools;
 
-    public RungEncoder(MediaTools tools) {
+    public LadderEncoder(MediaTools tools) {
         this.tools = tools;
     }
 
     /**
-     * @param outDir   an empty or missing directory; it receives index.m3u8, init.mp4 and seg_NNNNN.m4s
-     * @param progress fraction of the source encoded, in [0,1]
+     * @param rungs    the rungs to encode, in the order the result lists them
+     * @param outRoot  an empty or missing directory; each rung's index.m3u8, init.mp4 and seg_NNNNN.m4s go
+     *                 to its own {@link EncodeArguments#rungDir}
+     * @param progress fraction of the source encoded (by the whole process, every rung), in [0,1]
      * @throws FfmpegFailedException   ffmpeg failed (retryable; message has its stderr)
      * @throws ProcessAbortedException stalled, timed out or cancelled
      */
-    public EncodedRung encode(Path input, SourceInfo source, Rung rung, Ladder ladder, Path outDir,
-                              DoubleConsumer progress, BooleanSupplier cancelled) throws IOException, InterruptedException {
-        Files.createDirectories(outDir);
+    public List<EncodedRung> encode(Path input, SourceInfo source, List<Rung> rungs, Ladder ladder, Path outRoot,
+                                    DoubleConsumer progress, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        for (Rung r : rungs) {
+            Files.createDirectories(EncodeArguments.rungDir(outRoot, r));
+        }
         MediaSettings settings = tools.settings();
-        List<String> command = tools.ffmpeg(EncodeArguments.forRung(input, source, rung, ladder,
-                settings.x264Preset(), outDir));
+        List<String> command = tools.ffmpeg(EncodeArguments.forLadder(input, source, rungs, ladder,
+                settings.x264Preset(), outRoot));
         RunControl control = RunControl.streaming(settings.encodeTimeout(source.durationS()),
                         new FfmpegProgress(source.durationS(), progress))
                 .stallAfter(settings.stallTimeout())
                 .cancelWhen(cancelled);
         ProcessResult result = tools.run(command, control);
+        String what = rungs.stream().map(Rung::name).toList().toString();
         if (!result.succeeded()) {
-            throw new FfmpegFailedException("ffmpeg encoding " + rung.name(), result);
+            throw new FfmpegFailedException("ffmpeg encoding " + what, result);
         }
-        LOG.log(Level.FINE, "encoded {0} in {1}", new Object[] {rung.name(), result.elapsed()});
-        return packageOutput(outDir, source, rung, ladder, result);
+        LOG.log(Level.FINE, "encoded {0} in {1}", new Object[] {what, result.elapsed()});
+        List<EncodedRung> out = new ArrayList<>(rungs.size());
+        for (Rung r : rungs) {
+            out.add(packageOutput(EncodeArguments.rungDir(outRoot, r), source, r, ladder, result));
+        }
+        return out;
     }
 
     private EncodedRung packageOutput(Path outDir, SourceInfo source, Rung rung, Ladder ladder, ProcessResult result)

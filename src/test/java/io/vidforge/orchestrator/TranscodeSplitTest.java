@@ -1,0 +1,216 @@
+package io.vidforge.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.model.Variant;
+import io.vidforge.model.Video;
+import io.vidforge.model.VideoStatus;
+import io.vidforge.tasks.Task;
+import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TaskRepository;
+import io.vidforge.tasks.TaskState;
+import io.vidforge.tasks.TranscodeSplit;
+import io.vidforge.testing.ManualCluster;
+import io.vidforge.testing.TestVideos;
+import io.vidforge.worker.Worker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TRANSCODE_SPLIT: the plan's shape in each mode, and that the whole-ladder task (the default) keeps the
+ * guarantees the per-rung tasks had: a failed or abandoned attempt is retried, outputs stay under the
+ * attempt's prefix, and only the fenced completion of the retry is published, once.
+ */
+@Tag("db")
+class TranscodeSplitTest {
+    private static final List<String> RUNGS_OF_720P = List.of("720p", "480p", "360p", "240p");
+
+    private ManualCluster cluster;
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void tearDown() {
+        release.countDown();
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private List<Task> plan(String videoId) {
+        return cluster.tasks(videoId, 1);
+    }
+
+    /** The attempt-scoped prefix the worker gave the given attempt of the video's TRANSCODE. */
+    private String transcodePrefix(int attempt) {
+        return cluster.media.executions.stream().filter(e -> e.kind() == TaskKind.TRANSCODE && e.attempt() == attempt)
+                .findFirst().orElseThrow().prefix();
+    }
+
+    private static List<String> shape(List<Task> plan) {
+        return plan.stream().map(t -> t.kind() + ":" + t.variant() + ":" + t.state()).toList();
+    }
+
+    @Test
+    void the_default_plan_is_probe_then_one_whole_ladder_transcode_then_publish() {
+        cluster = new ManualCluster("split-ladder", Map.of());
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE
+        orchestrator.runOnce();          // fan-out
+        assertEquals(List.of("PROBE::DONE", "TRANSCODE::READY", "PUBLISH::WAITING"), shape(plan(videoId)));
+
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        Video video = cluster.platform().videos().find(videoId).orElseThrow();
+        assertEquals(VideoStatus.READY, video.status());
+        assertEquals(RUNGS_OF_720P, video.variants().stream().map(Variant::name).toList());
+        String attemptPrefix = transcodePrefix(1);
+        assertTrue(attemptPrefix.startsWith("videos/" + videoId + "/g1/transcode/a1-v"), attemptPrefix);
+        for (Variant v : video.variants()) {
+            assertEquals(attemptPrefix + v.name() + "/", v.prefix(), "each rung in its folder under the attempt's prefix");
+        }
+        assertEquals(1, cluster.media.executions.stream().filter(e -> e.kind() == TaskKind.TRANSCODE).count());
+        assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get());
+    }
+
+    @Test
+    void the_rung_split_plans_one_transcode_per_rung_for_the_probed_height() {
+        cluster = new ManualCluster("split-rung", Map.of("TRANSCODE_SPLIT", "rung"));
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);
+        orchestrator.runOnce();
+        assertEquals(List.of("PROBE::DONE", "TRANSCODE:720p:READY", "TRANSCODE:480p:READY", "TRANSCODE:360p:READY",
+                "TRANSCODE:240p:READY", "PUBLISH::WAITING"), shape(plan(videoId)));
+
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        Video video = cluster.platform().videos().find(videoId).orElseThrow();
+        assertEquals(VideoStatus.READY, video.status());
+        for (Variant v : video.variants()) {
+            assertTrue(v.prefix().contains("/transcode-" + v.name() + "/a1-"), v.prefix());
+        }
+    }
+
+    @Test
+    void a_failed_whole_ladder_attempt_is_retried_and_only_the_retry_is_published_once() {
+        cluster = new ManualCluster("split-retry", Map.of());
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+        cluster.media.onRun = ctx -> {
+            if (ctx.task().kind() == TaskKind.TRANSCODE && ctx.task().attempt() == 1) {
+                ctx.progress(0.6);
+                throw new IllegalStateException("ffmpeg encoding [720p, 480p, 360p, 240p] failed (exit 1)");
+            }
+        };
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // attempt 1 fails
+
+        Task failed = cluster.task(videoId, TaskKind.TRANSCODE, TranscodeSplit.WHOLE_LADDER);
+        assertEquals(TaskState.READY, failed.state(), "retryable: back to READY after a backoff");
+        assertEquals(1, failed.attempt());
+        assertTrue(failed.lastError().contains("ffmpeg encoding"), failed.lastError());
+        cluster.clock.advance(Duration.ofSeconds(2));
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+
+        Task done = cluster.task(videoId, TaskKind.TRANSCODE, TranscodeSplit.WHOLE_LADDER);
+        assertEquals(TaskState.DONE, done.state());
+        assertEquals(2, done.attempt());
+        Video video = cluster.platform().videos().find(videoId).orElseThrow();
+        assertEquals(VideoStatus.READY, video.status());
+        String retryPrefix = transcodePrefix(2);
+        assertTrue(retryPrefix.startsWith("videos/" + videoId + "/g1/transcode/a2-v"), retryPrefix);
+        for (Variant v : video.variants()) {
+            assertEquals(retryPrefix + v.name() + "/", v.prefix(), "published from the retry's prefix");
+        }
+        assertEquals(1, cluster.events("TASK_RETRY", videoId).size());
+        assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get(), "one publish");
+        assertEquals(1, cluster.events("STATE_CHANGE", videoId).stream()
+                .filter(e -> e.get("to").asText().equals("ready")).count(), "ready exactly once");
+    }
+
+    @Test
+    void a_whole_ladder_attempt_that_lost_its_lease_is_rejected_and_never_published() throws Exception {
+        cluster = new ManualCluster("split-zombie", Map.of());
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker zombie = cluster.worker("worker-1");
+        Worker healthy = cluster.worker("worker-2");
+        String videoId = TestVideos.insert(cluster.platform());
+        CountDownLatch started = new CountDownLatch(1);
+        cluster.media.onRun = ctx -> {
+            if (ctx.task().kind() == TaskKind.TRANSCODE && ctx.task().attempt() == 1) {
+                started.countDown();
+                release.await();   // a worker paused mid-encode
+            }
+        };
+        orchestrator.runOnce();
+        ManualCluster.workOff(healthy);  // PROBE
+        orchestrator.runOnce();          // fan-out
+        assertEquals(1, zombie.pollOnce());
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+
+        cluster.clock.advance(Duration.ofSeconds(31));
+        orchestrator.runOnce();          // the zombie's lease expired: back to READY
+        cluster.clock.advance(Duration.ofSeconds(2));
+        ManualCluster.runUntilQuiet(orchestrator, healthy);
+        Video published = cluster.platform().videos().find(videoId).orElseThrow();
+        assertEquals(VideoStatus.READY, published.status());
+
+        release.countDown();             // the zombie finishes its encode and reports it
+        ManualCluster.awaitIdle(zombie);
+        List<JsonNode> rejected = cluster.events("STALE_COMPLETION_REJECTED", videoId);
+        assertEquals(1, rejected.size());
+        assertEquals("TRANSCODE", rejected.get(0).get("kind").asText());
+        assertEquals(published, cluster.platform().videos().find(videoId).orElseThrow(), "the zombie changed nothing");
+        String zombiePrefix = transcodePrefix(1);
+        for (Variant v : published.variants()) {
+            assertEquals(transcodePrefix(2) + v.name() + "/", v.prefix(), "not the zombie's " + zombiePrefix);
+        }
+        assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get());
+    }
+
+    @Test
+    void a_fan_out_begun_per_rung_is_finished_per_rung_by_a_leader_set_to_the_whole_ladder() {
+        // A rung-split leader crashed after inserting its first TRANSCODE; the new leader has the default setting.
+        cluster = new ManualCluster("split-resume", Map.of());
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE
+        TaskRepository tasks = new TaskRepository(cluster.platform().sql());
+        cluster.platform().sql().inTransaction(c -> tasks.insert(c, videoId, 1, TaskKind.TRANSCODE, "720p",
+                TaskState.READY, 3, cluster.clock.millis()));
+
+        orchestrator.runOnce();
+        assertEquals(List.of("PROBE::DONE", "TRANSCODE:720p:READY", "TRANSCODE:480p:READY", "TRANSCODE:360p:READY",
+                "TRANSCODE:240p:READY", "PUBLISH::WAITING"), shape(plan(videoId)), "no whole-ladder task beside them");
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        assertEquals(RUNGS_OF_720P, cluster.platform().videos().find(videoId).orElseThrow().variants().stream()
+                .map(Variant::name).toList());
+    }
+
+    @Test
+    void an_unknown_split_is_refused_with_a_message_naming_the_setting_and_its_values() {
+        assertEquals(TranscodeSplit.LADDER, TranscodeSplit.parse(" Ladder "));
+        assertEquals(TranscodeSplit.RUNG, TranscodeSplit.parse("rung"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TranscodeSplit.parse("chunks"));
+        assertEquals("TRANSCODE_SPLIT must be 'ladder' or 'rung', was 'chunks'", e.getMessage());
+    }
+}
