@@ -61,16 +61,23 @@ final class Settlement {
         assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", videoId), "one job: " + videoId);
         assertEquals(1, cluster.events("UPLOAD_RECEIVED", e -> videoId.equals(e.path("video_id").asText())).size(),
                 "one upload: " + videoId);
+        // The database's history is written in the same transaction as the change: exactly one final entry.
+        // The event line is written just after the commit, so a SIGKILL of that worker in between can lose
+        // it (seen once in the random-kill case); the log must never show a second one.
+        assertEquals(1, cluster.count("SELECT count(*) FROM video_history WHERE video_id = ? AND status IN"
+                + " ('ready', 'failed')", videoId), "one final state change in the history of " + videoId);
         List<JsonNode> finals = cluster.events("STATE_CHANGE", e -> videoId.equals(e.path("video_id").asText())
                 && Set.of("ready", "failed").contains(e.path("to").asText()));
-        assertEquals(1, finals.size(), "one final state change for " + videoId + ": " + finals);
-        assertEquals(status, finals.get(0).path("to").asText());
+        assertTrue(finals.size() <= 1, "at most one final state change logged for " + videoId + ": " + finals);
+        finals.forEach(f -> assertEquals(status, f.path("to").asText()));
         assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state IN ('READY', 'RUNNING',"
                 + " 'WAITING')", videoId), "no task left behind: " + cluster.rows(
                 "SELECT kind, variant, state, attempt FROM tasks WHERE video_id = ?", videoId));
         if ("ready".equals(status)) {
-            assertEquals(1, cluster.events("TASK_COMPLETED", e -> videoId.equals(e.path("video_id").asText())
-                    && "PUBLISH".equals(e.path("kind").asText())).size(), "published once: " + videoId);
+            assertEquals(1, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND kind = 'PUBLISH'"
+                    + " AND state = 'DONE'", videoId), "published once: " + videoId);
+            assertTrue(cluster.events("TASK_COMPLETED", e -> videoId.equals(e.path("video_id").asText())
+                    && "PUBLISH".equals(e.path("kind").asText())).size() <= 1, "publish logged at most once: " + videoId);
             assertTrue(v.path("error").isNull(), v.toString());
             Set<String> names = new HashSet<>();
             for (JsonNode variant : v.path("variants")) {
