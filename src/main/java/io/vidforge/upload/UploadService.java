@@ -54,9 +54,12 @@ public final class UploadService implements HttpService {
             throw ApiException.badRequest("EMPTY_BODY", "The upload is empty: send the video as the request body"
                     + " or as the multipart part 'file'.");
         }
+        UploadIngest.Result result;
         try (UploadSlots.Slot slot = slots.acquire("/upload")) {
-            respond(res, receive(req, length));
+            result = receive(req, length);
         }
+        // The slot is free before the answer goes out: a client that uploads again at once finds it free.
+        respond(res, result);
     }
 
     private UploadIngest.Result receive(ServerRequest req, long length) {

@@ -118,7 +118,7 @@ class UploadConcurrencyLimitTest {
                     assertEquals(201, r.status(), r.text());
                     assertEquals(size, r.json().path("size_bytes").asLong());
                 }
-                assertEquals(1, slots.inUse(), "the stalled upload is still in progress");
+                Await.until(Duration.ofSeconds(10), "only the stalled upload holds a slot", () -> slots.inUse() == 1);
                 assertEquals(201, stalled.finish(), "and completes once its client sends the rest");
             }
         }
