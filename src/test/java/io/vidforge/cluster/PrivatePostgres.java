@@ -1,15 +1,14 @@
 package io.vidforge.cluster;
 
+import io.vidforge.testing.ClusterHarness;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -136,7 +135,7 @@ final class PrivatePostgres implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         running = false;
-        deleteTree(home);
+        ClusterHarness.deleteTree(home);
     }
 
     private void command(String program, String... args) throws IOException, InterruptedException {
@@ -209,29 +208,6 @@ final class PrivatePostgres implements AutoCloseable {
             }
         }
         throw new IOException("no free port in 20000-31999");
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            System.err.println("could not delete " + dir + ": " + e.getMessage());
-        }
     }
 
     @Override

@@ -670,7 +670,8 @@ public final class ClusterHarness implements AutoCloseable {
         return jar;
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes a directory tree, best effort (test clean-up; says what it could not delete). */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
