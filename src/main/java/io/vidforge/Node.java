@@ -5,6 +5,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.vidforge.config.Role;
@@ -43,6 +44,7 @@ import java.util.regex.Pattern;
 public final class Node implements AutoCloseable {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final HeaderName X_NODE_ID = HeaderNames.create("X-Node-Id");
+    private static final AtomicBoolean MAPPERS_PINNED = new AtomicBoolean();
 
     private final Platform platform;
     private final List<RoleModule> modules;
@@ -74,6 +76,7 @@ public final class Node implements AutoCloseable {
         if (!NODE_ID.matcher(nodeId).matches()) {
             throw new IllegalArgumentException("NODE_ID must be 1-64 of [A-Za-z0-9_.-], was '" + nodeId + "'");
         }
+        pinGlobalMappers();
         Platform platform = Platform.open(settings, nodeId, clock);
         List<RoleModule> modules = new ArrayList<>();
         NodeMetrics metrics = null;
@@ -135,18 +138,13 @@ public final class Node implements AutoCloseable {
             modules.forEach(m -> m.routing(routing));
             routing.any(Handlers.notFound());
             Duration grace = Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10));
-            WebServer server = WebServer.builder()
+            WebServer server = connectionSettings(WebServer.builder())
                     // Main's shutdown hook drains and stops the node; Helidon's own hook would stop the
                     // server at once, in parallel, cutting requests the drain is waiting for.
                     .shutdownHook(false)
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(-1)
-                    // TCP_NODELAY: without it a small response written behind another one waits for the
-                    // client's delayed ACK (~40 ms on Linux). The other socket options keep Helidon's
-                    // defaults (this builder starts from the same values as SocketOptions.create()). It
-                    // once made tus-java-client hang: see TusService.awaitBody and docs/performance.md.
-                    .connectionOptions(o -> o.tcpNoDelay(true))
                     .shutdownGracePeriod(grace)
                     .directHandlers(ErrorHandling.directHandlers())
                     .routing(routing)
@@ -162,6 +160,39 @@ public final class Node implements AutoCloseable {
             platform.close();
             throw e;
         }
+    }
+
+    /**
+     * Helidon 4.4.0 builds a new mapper manager on every {@code MapperManager.global()} (helidon-io/helidon
+     * #11383, fixed in 4.4.1 by #11402), and its HTTP layer asks for it per request: parsing a response's
+     * Content-Length when the body stream opens, query lookups by name. That was 6–7 % of a cached
+     * segment's CPU, ~15 µs a call on this machine (docs/performance.md). Pinning one instance makes the
+     * call a field read. Once per JVM; remove with Helidon ≥ 4.4.1.
+     */
+    @SuppressWarnings("removal")
+    private static void pinGlobalMappers() {
+        if (MAPPERS_PINNED.compareAndSet(false, true)) {
+            io.helidon.common.mapper.MapperManager.global(io.helidon.common.mapper.MapperManager.create());
+        }
+    }
+
+    /**
+     * How every node's server treats its connections; tests that build a server of their own use it too,
+     * so they serve the way nodes do.
+     */
+    public static WebServerConfig.Builder connectionSettings(WebServerConfig.Builder server) {
+        return server
+                // TCP_NODELAY: without it a small response written behind another one waits for the
+                // client's delayed ACK (~40 ms on Linux). The other socket options keep Helidon's
+                // defaults (this builder starts from the same values as SocketOptions.create()). It
+                // once made tus-java-client hang: see TusService.awaitBody and docs/performance.md.
+                .connectionOptions(o -> o.tcpNoDelay(true))
+                // Blocking sockets, not Helidon 4.4's default NIO channel: that one stages every write in
+                // an 8 KiB buffer, so a 1.5 MB segment took ~190 write(2) calls and, with TCP_NODELAY, as
+                // many TCP segments (docs/performance.md). A socket stream writes the array it is given.
+                // Its one pitfall, Helidon writing array ranges that do not start at index 0 wrongly, is
+                // handled where large bodies are written (segment.ResponseOutput).
+                .useNio(false);
     }
 
     /** HTTP/1.1 forbids a negative or non-numeric Content-Length; Helidon would treat it as no body. */

@@ -67,8 +67,14 @@ public record LogEvent(Instant ts, long order, JsonNode fields) {
         return fields.path("prefetch_id").asLong(-1);
     }
 
+    /** A segment the node answered in full (HEADs and responses the client abandoned are not loads). */
     public boolean isSegmentServe() {
-        return "SERVE".equals(event()) && "segment".equals(kind()) && !head();
+        return "SERVE".equals(event()) && "segment".equals(kind()) && !head() && !aborted();
+    }
+
+    /** A SERVE the client abandoned mid-body ({@code "aborted":true}, with the bytes it got to). */
+    public boolean aborted() {
+        return fields.path("aborted").asBoolean(false);
     }
 
     /** What a serve or prefetch was about: variant, kind and segment (node not included). */

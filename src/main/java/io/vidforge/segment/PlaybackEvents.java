@@ -20,14 +20,18 @@ public final class PlaybackEvents {
         events.event("SHAPE").with("session_id", sessionId).with("kbps", kbps).emit();
     }
 
-    /** One answered playback request (200 or 206). {@code target.variant()} is null for masters. */
-    public void serve(PlaybackTarget target, FileKind kind, CacheOutcome outcome, long bytes, Duration took,
-                      ByteRange range, boolean head) {
+    /**
+     * One answered playback request (200 or 206). {@code target.variant()} is null for masters. A response
+     * the client abandoned mid-body has {@code "aborted":true} and the bytes handed to the socket by then.
+     */
+    void serve(PlaybackTarget target, FileKind kind, CacheOutcome outcome, SentBody sent, Duration took,
+               ByteRange range, boolean head) {
         Events.Event e = base("SERVE", target, kind)
                 .with("cache", outcome == null ? null : outcome.cacheHeader())
                 // A MISS that waited on another read (often this session's own prefetch) says so.
                 .with("load", outcome == CacheOutcome.JOINED ? "JOINED" : null)
-                .with("bytes", bytes)
+                .with("bytes", sent.bytes())
+                .with("aborted", sent.complete() ? null : true)
                 .with("duration_ms", millis(took));
         if (range instanceof ByteRange.Part p) {
             e.with("status", 206).with("range", p.contentRange());

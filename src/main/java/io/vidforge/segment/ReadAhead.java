@@ -55,14 +55,25 @@ public final class ReadAhead implements AutoCloseable {
 
     /** Starts the prefetch threads so the first read-ahead pays no thread start-up. */
     public void start() {
-        executor.prestartAllCoreThreads();
+        if (depth > 0) {
+            executor.prestartAllCoreThreads();
+        }
+    }
+
+    /** False when {@code PREFETCH_DEPTH=0} turned read-ahead off. */
+    public boolean enabled() {
+        return depth > 0;
     }
 
     /**
      * Schedules read-ahead after {@code served} was answered; returns at once. {@code hint} is the
-     * validated CMCD next object of the same session and video, if the player sent one.
+     * validated CMCD next object of the same session and video, if the player sent one. With depth 0
+     * (read-ahead off) it does nothing.
      */
     public void afterServe(PlaybackTarget served, Optional<PlaybackTarget> hint) {
+        if (depth == 0) {
+            return; // off: nothing is read ahead and nothing is logged, whatever the player hints
+        }
         Integer triggerSegment = served.file().segmentOrNull();
         if (hint.isPresent()) {
             PlaybackTarget next = hint.get();
@@ -128,7 +139,7 @@ public final class ReadAhead implements AutoCloseable {
                 case HIT -> PrefetchResult.ALREADY_CACHED;
                 case JOINED -> PrefetchResult.IN_FLIGHT;
             };
-            bytes = result == PrefetchResult.FETCHED ? (long) l.bytes().length : null;
+            bytes = result == PrefetchResult.FETCHED ? (long) l.body().length() : null;
         } catch (StorageException e) {
             result = e.notFound() && target.file().isSegment() ? PrefetchResult.NO_NEXT_SEGMENT : PrefetchResult.FAILED;
             error = result == PrefetchResult.FAILED ? e.getMessage() : null;

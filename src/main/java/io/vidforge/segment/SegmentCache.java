@@ -22,7 +22,7 @@ public final class SegmentCache {
      */
     static final int ENTRY_OVERHEAD = 160;
 
-    private final Cache<String, byte[]> cache;
+    private final Cache<String, CachedBytes> cache;
     private final Origin origin;
     private final long maxBytes;
     // Keys whose origin read is running; lets read-ahead report IN_FLIGHT without blocking on it.
@@ -36,16 +36,16 @@ public final class SegmentCache {
         this.maxBytes = maxBytes;
         this.cache = CacheBuilder.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((String k, byte[] v) -> weight(k, v))
+                .weigher((String k, CachedBytes v) -> weight(k, v))
                 .build();
     }
 
     /** A looked-up object and how it was found. */
-    public record Lookup(byte[] bytes, CacheOutcome outcome) {
+    public record Lookup(CachedBytes body, CacheOutcome outcome) {
     }
 
-    static int weight(String key, byte[] value) {
-        long w = (long) value.length + 2L * key.length() + ENTRY_OVERHEAD;
+    static int weight(String key, CachedBytes value) {
+        long w = value.heapBytes() + 2L * key.length() + ENTRY_OVERHEAD;
         return (int) Math.min(Integer.MAX_VALUE, w);
     }
 
@@ -62,18 +62,20 @@ public final class SegmentCache {
      * as it arrives (see {@link ProgressiveRead}). {@code progress} may be null.
      */
     public Lookup get(String key, ProgressiveRead progress) {
-        byte[] cached = cache.getIfPresent(key);
+        CachedBytes cached = cache.getIfPresent(key);
         if (cached != null) {
             return new Lookup(cached, CacheOutcome.HIT);
         }
         // The loader runs only in the caller that won the race; the others wait for its result.
         boolean[] ranLoader = {false};
         try {
-            byte[] bytes = cache.get(key, () -> {
+            CachedBytes bytes = cache.get(key, () -> {
                 ranLoader[0] = true;
                 loading.add(key);
                 try {
-                    return progress == null ? origin.read(key) : origin.read(key, progress);
+                    // Chunked as the responses write it (CachedBytes); a streamed miss keeps sending from
+                    // the origin's own array meanwhile.
+                    return CachedBytes.copyOf(progress == null ? origin.read(key) : origin.read(key, progress));
                 } finally {
                     loading.remove(key);
                 }

@@ -17,7 +17,6 @@ import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.storage.StorageException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,11 +42,11 @@ public final class SegmentService implements HttpService {
     private static final String EXPOSED = "Content-Length, Content-Range, Accept-Ranges, X-Cache, X-Node-Id, X-Session-Id";
     private static final String ALLOWED_HEADERS = "Range, CMCD-Request, CMCD-Object, CMCD-Session, CMCD-Status";
     private static final String METHODS = "GET, HEAD, OPTIONS";
-    /** Bodies above this are written from the cached array (see writeDirect); smaller ones in one send. */
-    static final int DIRECT_WRITE_BYTES = 64 * 1024;
-    private static final int DIRECT_WRITE_HEAD = 8 * 1024;
+    /** Bodies above this are written chunk by chunk from the cache (see writeChunks); smaller ones in one send. */
+    static final int DIRECT_WRITE_BYTES = CachedBytes.SINGLE_CHUNK_BYTES;
     /** streamMiss's answer when it has sent the response itself. */
-    private static final SegmentCache.Lookup STREAMED = new SegmentCache.Lookup(new byte[0], CacheOutcome.LOADED);
+    private static final SegmentCache.Lookup STREAMED =
+            new SegmentCache.Lookup(CachedBytes.copyOf(new byte[0]), CacheOutcome.LOADED);
     /** Origin reads of misses that are streamed to the client as they arrive (one virtual thread each). */
     private static final ExecutorService LOADERS =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("origin-read-", 0).factory());
@@ -161,11 +160,14 @@ public final class SegmentService implements HttpService {
         SegmentCache.Lookup found = cache.get(key);
         res.header(HeaderNames.CONTENT_TYPE, "image/jpeg");
         res.header(HeaderNames.CACHE_CONTROL, "public, max-age=86400");
+        int length = found.body().length();
         if (isHead(req)) {
-            res.contentLength(found.bytes().length);
+            res.contentLength(length);
             res.send();
+        } else if (length > DIRECT_WRITE_BYTES) {
+            writeChunks(res, found.body(), 0, length);
         } else {
-            res.send(found.bytes());
+            res.send(found.body().toArray());
         }
     }
 
@@ -193,9 +195,10 @@ public final class SegmentService implements HttpService {
         res.header(X_SESSION_ID, session);
         ByteRange range = range(req, res, body.length);
         boolean head = isHead(req);
-        write(res, FileKind.MASTER, body, range, head, Optional.empty());
-        events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent(range, head),
-                since(t0), range, head);
+        SentBody sent = write(res, FileKind.MASTER, CachedBytes.copyOf(body), range, head, Optional.empty());
+        events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent, since(t0), range,
+                head);
+        sent.closeIfCutShort();
     }
 
     /** {@code /s/{session}/{id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s}. */
@@ -218,7 +221,7 @@ public final class SegmentService implements HttpService {
         PlaybackTarget target = new PlaybackTarget(session, video, variant, file);
         boolean head = isHead(req);
         SegmentCache.Lookup found = null;
-        if (!head && !cache.contains(target.key()) && req.headers().first(HeaderNames.RANGE).isEmpty()
+        if (!head && !cache.contains(target.key()) && !req.headers().contains(HeaderNames.RANGE)
                 && shaper.pacer(session).isEmpty()) {
             found = streamMiss(req, res, target, t0);
             if (found == STREAMED) {
@@ -232,16 +235,16 @@ public final class SegmentService implements HttpService {
                 throw notFoundOr(e, variantName, file);
             }
         }
-        ByteRange range = range(req, res, found.bytes().length);
-        if (!head) {
+        ByteRange range = range(req, res, found.body().length());
+        if (!head && readAhead.enabled()) {
             // Before writing: a slow client must not delay the read of what it will ask for next.
             readAhead.afterServe(target, hint(req, target));
         }
         res.header(X_CACHE, found.outcome().cacheHeader());
-        // A capped session's response the player abandoned (a slow download it gave up on) is not a SERVE.
-        if (write(res, file.kind(), found.bytes(), range, head, shaper.pacer(session))) {
-            events.serve(target, file.kind(), found.outcome(), sent(range, head), since(t0), range, head);
-        }
+        // A response the client abandoned (a player giving up on a slow download) is logged too, as aborted.
+        SentBody sent = write(res, file.kind(), found.body(), range, head, shaper.pacer(session));
+        events.serve(target, file.kind(), found.outcome(), sent, since(t0), range, head);
+        sent.closeIfCutShort();
     }
 
     private static RuntimeException notFoundOr(StorageException e, String variantName, PlaybackFile file) {
@@ -280,34 +283,53 @@ public final class SegmentService implements HttpService {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
-        readAhead.afterServe(target, hint(req, target));
+        if (readAhead.enabled()) {
+            readAhead.afterServe(target, hint(req, target));
+        }
         res.header(X_CACHE, CacheOutcome.LOADED.cacheHeader());
         res.header(HeaderNames.CONTENT_TYPE, target.file().kind().contentType());
         res.header(HeaderNames.CACHE_CONTROL, target.file().kind().cacheControl());
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
         res.contentLength(length);
-        try (OutputStream out = res.outputStream()) {
-            int sent = 0;
-            while (sent < length) {
-                int filled = progress.awaitBeyond(sent);
-                out.write(progress.array(), sent, filled - sent);
-                sent = filled;
+        ResponseOutput out = ResponseOutput.open(res);
+        SentBody sent = SentBody.whole(length);
+        try (out) {
+            // Pieces as a cached hit writes them: a small first one (Helidon copies it into one buffer with
+            // the headers), then at most a chunk per write.
+            int piece = CachedBytes.HEAD_BYTES;
+            int written = 0;
+            while (written < length) {
+                int filled = progress.awaitBeyond(written);
+                while (written < filled) {
+                    int n = Math.min(filled - written, piece);
+                    out.write(progress.array(), written, n);
+                    written += n;
+                    piece = CachedBytes.CHUNK_BYTES;
+                }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            if (!SentBody.clientGone(e)) {
+                throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+            }
+            // The client left; the origin read goes on and fills the cache for the next request.
+            sent = SentBody.cutShort(out.written(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending " + target.key(), e);
         }
-        SegmentCache.Lookup done = load.join();
-        events.serve(target, target.file().kind(), done.outcome(), length, since(t0), new ByteRange.Whole(length), false);
+        // This request published the read's progress, so it ran the origin read: a MISS that loaded.
+        events.serve(target, target.file().kind(), CacheOutcome.LOADED, sent, since(t0), new ByteRange.Whole(length),
+                false);
+        sent.closeIfCutShort();
         return STREAMED;
     }
 
     /** The CMCD next object, if it names a file of this session's video. */
     private static Optional<PlaybackTarget> hint(ServerRequest req, PlaybackTarget current) {
-        Optional<String> nor = CmcdHint.nextObject(req.query().first("CMCD").orElse(null),
-                req.headers().first(CMCD_REQUEST).orElse(null));
+        // contains/get, not first(..): Helidon 4.4's first() goes through the global mapper registry on
+        // every call, a measurable share of a cached hit's CPU (docs/performance.md).
+        Optional<String> nor = CmcdHint.nextObject(req.query().contains("CMCD") ? req.query().get("CMCD") : null,
+                req.headers().contains(CMCD_REQUEST) ? req.headers().get(CMCD_REQUEST).get() : null);
         if (nor.isEmpty()) {
             return Optional.empty();
         }
@@ -322,7 +344,8 @@ public final class SegmentService implements HttpService {
     }
 
     private static ByteRange range(ServerRequest req, ServerResponse res, long length) {
-        ByteRange r = ByteRange.parse(req.headers().first(HeaderNames.RANGE).orElse(null), length);
+        ByteRange r = ByteRange.parse(req.headers().contains(HeaderNames.RANGE)
+                ? req.headers().get(HeaderNames.RANGE).get() : null, length);
         if (r instanceof ByteRange.Unsatisfiable u) {
             res.header(HeaderNames.CONTENT_RANGE, u.contentRange());
             throw new ApiException(416, "RANGE_NOT_SATISFIABLE",
@@ -331,14 +354,14 @@ public final class SegmentService implements HttpService {
         return r;
     }
 
-    /** Returns false only when a shaped response was cut short by the client. */
-    private static boolean write(ServerResponse res, FileKind kind, byte[] body, ByteRange range, boolean head,
-                                 Optional<SessionShaper.Pacer> pacer) {
+    /** Writes the answer; a client that goes away mid-body is not an error here (see SentBody). */
+    private static SentBody write(ServerResponse res, FileKind kind, CachedBytes body, ByteRange range, boolean head,
+                                  Optional<SessionShaper.Pacer> pacer) {
         res.header(HeaderNames.CONTENT_TYPE, kind.contentType());
         res.header(HeaderNames.CACHE_CONTROL, kind.cacheControl());
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
         int offset = 0;
-        int length = body.length;
+        int length = body.length();
         if (range instanceof ByteRange.Part p) {
             res.status(Status.PARTIAL_CONTENT_206);
             res.header(HeaderNames.CONTENT_RANGE, p.contentRange());
@@ -348,32 +371,42 @@ public final class SegmentService implements HttpService {
         if (head) {
             res.contentLength(length);
             res.send();
+            return SentBody.whole(0);
         } else if (pacer.isPresent()) {
             return SessionShaper.write(res, body, offset, length, pacer.get());
         } else if (length > DIRECT_WRITE_BYTES) {
-            writeDirect(res, body, offset, length);
-        } else {
-            res.send(body, offset, length);
+            return writeChunks(res, body, offset, length);
         }
-        return true;
+        try {
+            res.send(body.copyRange(offset, length));
+            return SentBody.whole(length);
+        } catch (RuntimeException e) {
+            if (!SentBody.clientGone(e)) {
+                throw e;
+            }
+            return SentBody.cutShort(0, e); // one write with the headers: how much arrived is unknown
+        }
     }
 
     /**
-     * A large cached body goes to the socket from the cached array itself. {@code send(byte[])} copies
-     * the whole entity into a fresh buffer behind the headers: for a ~1.5 MB segment that is a humongous
-     * allocation and a copy per response, which made the node GC-bound under load (docs/performance.md).
-     * Through the output stream only the first few KiB travel with the headers; the rest is written
-     * from the cached array as it is.
+     * A large cached body goes to the socket from the cached chunks themselves. {@code send(byte[])}
+     * copies the whole entity into a fresh buffer behind the headers: for a ~1.5 MB segment that is a
+     * humongous allocation and a copy per response, which made the node GC-bound under load
+     * (docs/performance.md). Through the output stream only the first chunk (8 KiB) travels with the
+     * headers; every further chunk is one socket write from its own array.
      */
-    private static void writeDirect(ServerResponse res, byte[] body, int offset, int length) {
+    private static SentBody writeChunks(ServerResponse res, CachedBytes body, int offset, int length) {
         res.contentLength(length);
-        try (OutputStream out = res.outputStream()) {
-            int head = Math.min(length, DIRECT_WRITE_HEAD);
-            out.write(body, offset, head);
-            out.write(body, offset + head, length - head);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        ResponseOutput out = ResponseOutput.open(res);
+        try (out) {
+            body.writeTo(out, offset, length);
+        } catch (IOException | RuntimeException e) {
+            if (!SentBody.clientGone(e)) {
+                throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+            }
+            return SentBody.cutShort(out.written(), e);
         }
+        return SentBody.whole(length);
     }
 
     private void refuseWhileDraining() {
@@ -385,17 +418,6 @@ public final class SegmentService implements HttpService {
 
     private static boolean isHead(ServerRequest req) {
         return req.prologue().method() == Method.HEAD;
-    }
-
-    private static long sent(ByteRange range, boolean head) {
-        if (head) {
-            return 0;
-        }
-        return switch (range) {
-            case ByteRange.Part p -> p.size();
-            case ByteRange.Whole w -> w.length();
-            case ByteRange.Unsatisfiable u -> 0;
-        };
     }
 
     private static Duration since(long t0) {

@@ -4,7 +4,6 @@ import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -87,12 +86,13 @@ final class SessionShaper {
      * written at the start of its slot, and the response ends at the end of the last slot, as on a link of
      * that speed.
      *
-     * @return true when the whole body was written; false when the client went away first (players
-     *     abandon slow downloads: that is adaptive bitrate at work, not an error)
+     * @return the bytes written, and whether the client went away first (players abandon slow downloads:
+     *     that is adaptive bitrate at work, not an error)
      */
-    static boolean write(ServerResponse res, byte[] body, int offset, int length, Pacer pacer) {
+    static SentBody write(ServerResponse res, CachedBytes body, int offset, int length, Pacer pacer) {
         res.contentLength(length);
-        try (OutputStream out = res.outputStream()) {
+        ResponseOutput out = ResponseOutput.open(res);
+        try (out) {
             int sent = 0;
             long lastEnd = 0;
             while (sent < length) {
@@ -101,25 +101,28 @@ final class SessionShaper {
                 long[] slot = rate > 0 ? pacer.reserve(n) : null;
                 if (slot == null) {
                     // The cap was removed while this response was being written: the rest goes at once.
-                    out.write(body, offset + sent, length - sent);
+                    body.writeTo(out, offset + sent, length - sent);
                     sent = length;
                     lastEnd = 0;
                     break;
                 }
                 sleepUntil(slot[0]);
-                out.write(body, offset + sent, n);
+                body.writeTo(out, offset + sent, n);
                 out.flush();
                 sent += n;
                 lastEnd = slot[1];
             }
             sleepUntil(lastEnd);
-            return true;
-        } catch (IOException | UncheckedIOException e) {
-            return false;
+        } catch (IOException | RuntimeException e) {
+            if (!SentBody.clientGone(e)) {
+                throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+            }
+            return SentBody.cutShort(out.written(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return SentBody.cutShort(out.written(), e);
         }
+        return SentBody.whole(length);
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {

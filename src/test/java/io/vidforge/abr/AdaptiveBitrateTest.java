@@ -428,10 +428,10 @@ class AdaptiveBitrateTest {
             evidence(vf, server, hits, serves.size());
         }
 
-        /** The session's media segment SERVE lines in log order. */
+        /** The session's media segment SERVE lines in log order (not those the player abandoned mid-body). */
         List<JsonNode> segmentServes() {
             return EventLogs.events(logs, "SERVE", e -> mine(e) && "segment".equals(e.path("kind").asText())
-                    && !"HEAD".equals(e.path("method").asText()));
+                    && !"HEAD".equals(e.path("method").asText()) && !e.path("aborted").asBoolean(false));
         }
 
         List<Change> changes(List<JsonNode> serves) {

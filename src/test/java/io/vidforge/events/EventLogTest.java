@@ -5,6 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.http.Json;
+import io.vidforge.testing.Await;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -17,6 +26,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class EventLogTest {
+    /** The documented bound: a line is in the file within this long of being emitted. */
+    private static final Duration WITHIN = Duration.ofSeconds(1);
     private static final Pattern TS = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
 
     @Test
@@ -42,6 +53,8 @@ class EventLogTest {
         List<String> lines = Files.readAllLines(dir.resolve("segment-3.jsonl"));
         assertEquals(threads * perThread, lines.size());
         Set<String> seen = new HashSet<>();
+        int[] lastPerThread = new int[threads];
+        java.util.Arrays.fill(lastPerThread, -1);
         for (String line : lines) {
             JsonNode e = Json.MAPPER.readTree(line); // every line parses on its own
             assertTrue(TS.matcher(e.get("ts").asText()).matches(), e.get("ts").asText());
@@ -49,6 +62,9 @@ class EventLogTest {
             assertEquals("segment", e.get("role").asText());
             assertEquals("SERVE", e.get("event").asText());
             seen.add(e.get("thread").asInt() + ":" + e.get("i").asInt());
+            int t = e.get("thread").asInt();
+            assertEquals(lastPerThread[t] + 1, e.get("i").asInt(), "each thread's lines appear in the order emitted");
+            lastPerThread[t] = e.get("i").asInt();
         }
         assertEquals(threads * perThread, seen.size(), "no event lost or duplicated");
     }
@@ -128,5 +144,158 @@ class EventLogTest {
             seen.add(e.fields().get("i").asInt());
         }
         assertEquals(java.util.stream.IntStream.range(0, 500).boxed().toList(), seen, "every line once, in order");
+    }
+
+    @Test
+    void a_line_is_in_the_file_within_a_second_of_being_emitted_while_the_log_stays_open() throws Exception {
+        Path dir = Files.createTempDirectory("events-prompt");
+        try (EventLog log = EventLog.open(dir, "segment-1")) {
+            Events events = log.forRole("segment");
+            for (int i = 0; i < 200; i++) {
+                long t0 = System.nanoTime();
+                events.event("SERVE").with("i", i).emit();
+                int want = i + 1;
+                Await.until(WITHIN, "line " + i + " in the file", () -> completeLines(dir.resolve("segment-1.jsonl")) == want);
+                assertTrue(System.nanoTime() - t0 < WITHIN.toNanos());
+            }
+            assertEquals(0, log.pendingLines());
+        }
+    }
+
+    @Test
+    void lines_emitted_before_a_kill_minus_9_stay_in_the_file_whole_and_in_order() throws Exception {
+        Path dir = Files.createTempDirectory("events-kill");
+        int count = 5_000;
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), EventLogChild.class.getName(), dir.toString(),
+                Integer.toString(count)).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(60, TimeUnit.SECONDS);
+            assertEquals("EMITTED " + count, first);
+            Path file = dir.resolve("child-1.jsonl");
+            // The bound: within a second of being emitted a line is in the file, and then a kill cannot take it.
+            Await.until(WITHIN, "all " + count + " lines in the file", () -> completeLines(file) >= count);
+        } finally {
+            p.destroyForcibly(); // SIGKILL on Linux, while the child keeps emitting
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertEquals(137, p.exitValue(), "killed by SIGKILL");
+        byte[] all = Files.readAllBytes(dir.resolve("child-1.jsonl"));
+        assertEquals('\n', all[all.length - 1], "the file ends with a whole line: writes carry whole lines only");
+        List<String> lines = Files.readAllLines(dir.resolve("child-1.jsonl"));
+        assertTrue(lines.size() > count, "the child was still writing when it was killed");
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode e = Json.MAPPER.readTree(lines.get(i));
+            assertEquals(i, e.get("i").asInt(), "line " + i + " in order, none lost");
+            assertEquals(i < count ? "SERVE" : "MORE", e.get("event").asText());
+        }
+    }
+
+    @Test
+    void when_the_file_stalls_emitters_wait_for_room_and_no_line_is_dropped() throws Exception {
+        Path dir = Files.createTempDirectory("events-stall");
+        Path fifo = dir.resolve("stalled.jsonl");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        // A reader that opens the pipe but reads nothing yet: once the pipe's buffer is full, writes stall.
+        CompletableFuture<FileChannel> reader = CompletableFuture.supplyAsync(() -> {
+            try {
+                return FileChannel.open(fifo, StandardOpenOption.READ);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        int queue = 8;
+        int total = 2_000;
+        LineWriter writer = new LineWriter(fifo, "stall-test", queue, LogRotation.NEVER);
+        // Own threads: the common pool may have one worker on a 2-core machine, and these all block.
+        ExecutorService emit = Executors.newFixedThreadPool(3);
+        try (FileChannel in = reader.get(30, TimeUnit.SECONDS)) {
+            Future<?> emitting = emit.submit(() -> {
+                for (int i = 0; i < total; i++) {
+                    writer.append(("{\"i\":" + i + ",\"pad\":\"" + "y".repeat(300) + "\"}\n").getBytes(StandardCharsets.UTF_8));
+                }
+            });
+            // The pipe holds ~64 KiB (~200 lines) and the queue 8: the emitter must be waiting, not dropping.
+            Await.until(Duration.ofSeconds(10), "the queue to fill", () -> writer.pending() == queue);
+            assertTrue(!emitting.isDone(), "the emitter waits for room while the file is stalled");
+            // Unstall: read everything (the pipe ends when the writer closes); every line arrives, in order.
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
+                try {
+                    emitting.get(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    writer.close();
+                }
+            }, emit);
+            String got = CompletableFuture.supplyAsync(() -> readToEnd(in), emit).get(90, TimeUnit.SECONDS);
+            closing.get(60, TimeUnit.SECONDS);
+            List<String> lines = got.lines().toList();
+            assertEquals(total, lines.size());
+            for (int i = 0; i < total; i++) {
+                assertEquals(i, Json.MAPPER.readTree(lines.get(i)).get("i").asInt());
+            }
+        } finally {
+            emit.shutdownNow();
+            writer.close();
+        }
+    }
+
+    @Test
+    void close_writes_every_queued_line_and_a_line_after_close_is_still_appended_last() throws Exception {
+        Path dir = Files.createTempDirectory("events-close");
+        EventLog log = EventLog.open(dir, "worker-2");
+        Events events = log.forRole("worker");
+        for (int i = 0; i < 3_000; i++) {
+            events.event("TASK_HEARTBEAT").with("i", i).emit();
+        }
+        log.close();
+        events.event("NODE_STOPPED").emit(); // a straggler after close
+        List<String> lines = Files.readAllLines(dir.resolve("worker-2.jsonl"));
+        assertEquals(3_001, lines.size());
+        for (int i = 0; i < 3_000; i++) {
+            assertEquals(i, Json.MAPPER.readTree(lines.get(i)).get("i").asInt());
+        }
+        assertEquals("NODE_STOPPED", Json.MAPPER.readTree(lines.get(3_000)).get("event").asText());
+    }
+
+    private static String readToEnd(FileChannel in) {
+        StringBuilder got = new StringBuilder();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
+        try {
+            while (in.read(buf.clear()) >= 0) {
+                got.append(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return got.toString();
+    }
+
+    /** Newline-terminated lines in the file now (a reader may see a line cut at a page boundary). */
+    private static long completeLines(Path file) {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        byte[] b;
+        try {
+            b = Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        long n = 0;
+        for (byte x : b) {
+            if (x == '\n') {
+                n++;
+            }
+        }
+        return n;
     }
 }

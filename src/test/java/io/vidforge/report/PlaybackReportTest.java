@@ -177,6 +177,23 @@ class PlaybackReportTest {
     }
 
     @Test
+    void a_download_the_player_abandoned_is_neither_a_load_nor_a_switch() throws IOException {
+        serve("segment-1", 100, "480p", "segment", 0, "MISS");
+        // The player tried 720p for segment 1, gave up mid-body, and loaded 480p instead.
+        serve("segment-1", 2000, "720p", "segment", 1, "HIT", "aborted", true);
+        serve("segment-1", 3000, "480p", "segment", 1, "HIT");
+        for (var e : files.entrySet()) {
+            Files.write(dir.resolve(e.getKey() + ".jsonl"), e.getValue());
+        }
+        SessionReport s = PlaybackReport.build(dir, Optional.empty(), Optional.empty()).session("S1");
+        assertEquals(List.of(), s.switches());
+        assertEquals(1, s.timeline().size());
+        assertSpan(s.timeline().get(0), "480p", 0, 2900, 0, 1); // times from the session's first line
+        assertEquals(2, s.segments().size());
+        assertEquals(3, s.nodes().get(0).requests(), "the abandoned request was still a request");
+    }
+
+    @Test
     void main_prints_the_sessions_and_writes_a_self_contained_html_chart() throws IOException {
         captureLog();
         Path html = dir.resolve("out").resolve("report.html");

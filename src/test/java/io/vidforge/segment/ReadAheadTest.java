@@ -170,6 +170,35 @@ class ReadAheadTest {
         assertEquals("NO_NEXT_SEGMENT", end.path("result").asText());
     }
 
+    @Test
+    void depth_zero_turns_read_ahead_off_no_prefetch_reads_and_no_prefetch_lines_even_with_a_cmcd_hint() {
+        start(Map.of("PREFETCH_DEPTH", "0"));
+        String s = "ra-off";
+        String id = video.videoId();
+        for (int k = 0; k < 4; k++) {
+            Http.Response r = k == 2
+                    ? Playback.get(base, Playback.path(s, id, "720p", FakeLadder.Published.segment(k)),
+                            "CMCD-Request", "nor=\"" + FakeLadder.Published.segment(k + 1) + "\"")
+                    : Playback.segment(base, s, id, "720p", k);
+            assertEquals(200, r.status());
+            assertArrayEquals(video.bytes("720p", FakeLadder.Published.segment(k)), r.body(), "segment " + k);
+            // Nothing was read ahead: every segment is a miss, read by its own request.
+            assertEquals("MISS", r.header("X-Cache"), "segment " + k);
+        }
+        // A prefetch is scheduled (and PREFETCH_START written) before the response that triggers it is
+        // written, so once the last SERVE is in the log no prefetch line can still be coming.
+        Playback.awaitServe(node.logDir(), s, "720p", 3);
+        assertEquals(List.of(), Playback.events(node.logDir(), "PREFETCH_START", s));
+        assertEquals(List.of(), Playback.events(node.logDir(), "PREFETCH_RESULT", s));
+        for (int k = 0; k < 4; k++) {
+            assertEquals(1, origin.reads(video.variant("720p").prefix() + FakeLadder.Published.segment(k)),
+                    "segment " + k + " was read once, by its own request");
+        }
+        assertEquals(0, origin.reads(video.variant("720p").prefix() + FakeLadder.Published.segment(4)),
+                "the segment after the last one played was not read ahead");
+        assertEquals(0, node.module().readAhead().pending());
+    }
+
     /** The NO_NEXT_SEGMENT result (it has no segment field: there is no such segment). */
     private JsonNode awaitNoNextSegment(String session) {
         return io.vidforge.testing.Await.value(Playback.TIMEOUT, "NO_NEXT_SEGMENT", () ->

@@ -63,7 +63,7 @@ class SegmentCacheTest {
         long requested = 0;
         for (int i = 0; i < 2_000; i++) {
             String key = "v" + r.nextInt(40) + "/seg-" + (1 + r.nextInt(40 * KB));
-            requested += cache.get(key).bytes().length;
+            requested += cache.get(key).body().length();
             assertTrue(cache.weightBytes() <= bound, "after " + i + ": " + cache.weightBytes() + " > " + bound);
         }
         assertTrue(requested > 20 * bound, "the test asked for far more than fits");
@@ -92,7 +92,7 @@ class SegmentCacheTest {
         Map<CacheOutcome, Integer> outcomes = new EnumMap<>(CacheOutcome.class);
         for (Future<SegmentCache.Lookup> f : futures) {
             SegmentCache.Lookup l = f.get(20, TimeUnit.SECONDS);
-            assertArrayEquals(MemoryOrigin.bytes(key), l.bytes());
+            assertArrayEquals(MemoryOrigin.bytes(key), l.body().toArray());
             outcomes.merge(l.outcome(), 1, Integer::sum);
         }
         pool.shutdownNow();
