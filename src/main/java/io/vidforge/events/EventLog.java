@@ -30,6 +30,14 @@ public final class EventLog implements AutoCloseable {
         void onEvent(String role, String event, Map<String, Object> fields);
     }
 
+    /**
+     * The per-request playback lines of segment nodes (three per request): written behind by the writer
+     * thread, so a request never waits for the disk (docs/performance.md, fix 9).
+     */
+    private static final java.util.Set<String> WRITTEN_BEHIND = java.util.Set.of("SERVE", "PREFETCH_START",
+            "PREFETCH_RESULT");
+    private static final java.time.Duration WRITE_WAIT = java.time.Duration.ofSeconds(5);
+
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final String nodeId;
     private final LineWriter writer;
@@ -77,7 +85,13 @@ public final class EventLog implements AutoCloseable {
 
     void write(String role, String event, Map<String, Object> fields) {
         // Serialized here, on the emitting thread; the writer thread only appends finished lines.
-        writer.append(JsonLineFormatter.line(System.currentTimeMillis(), nodeId, role, event, fields));
+        long ticket = writer.append(JsonLineFormatter.line(System.currentTimeMillis(), nodeId, role, event, fields));
+        if (!WRITTEN_BEHIND.contains(event)) {
+            // Every event but the per-request playback lines is in the file when emit returns, as with a
+            // synchronous log: a state change is logged before anyone can see its effect through the API,
+            // and a kill -9 just after loses nothing already reported.
+            writer.awaitWritten(ticket, WRITE_WAIT);
+        }
         for (Listener l : listeners) {
             try {
                 l.onEvent(role, event, fields);

@@ -50,6 +50,10 @@ final class LineWriter implements AutoCloseable {
     // so no line can land behind STOP, where the writer would never see it.
     private final AtomicInteger appending = new AtomicInteger();
     private volatile boolean closed;
+    private final Object ticketLock = new Object();
+    private long queued; // guarded by ticketLock
+    private final Object writtenMonitor = new Object();
+    private long written; // guarded by writtenMonitor: lines handed to the file so far
 
     LineWriter(Path file, String threadName, LogRotation rotation) throws IOException {
         this(file, threadName, QUEUE_LINES, rotation);
@@ -66,20 +70,53 @@ final class LineWriter implements AutoCloseable {
         writer.start();
     }
 
-    /** Queues one line (it must end with a newline); waits while the queue is full. */
-    void append(byte[] line) {
-        boolean queued = false;
+    /**
+     * Queues one line (it must end with a newline); waits while the queue is full.
+     *
+     * @return its ticket for {@link #awaitWritten}: lines are written in ticket order
+     */
+    long append(byte[] line) {
+        long ticket = 0;
         appending.incrementAndGet();
         try {
             if (!closed) {
-                putUninterruptibly(line);
-                queued = true;
+                // The ticket and the queue position are taken together, so tickets follow the file's order.
+                synchronized (ticketLock) {
+                    putUninterruptibly(line);
+                    ticket = ++queued;
+                }
             }
         } finally {
             appending.decrementAndGet();
         }
-        if (!queued) {
-            appendAfterClose(line);
+        if (ticket == 0) {
+            appendAfterClose(line); // written when this returns
+        }
+        return ticket;
+    }
+
+    /**
+     * Waits until the line with this ticket is in the file (or the timeout passes): for events that must be
+     * on disk when their emitter goes on, as with a synchronous log, without holding a lock others need.
+     */
+    void awaitWritten(long ticket, Duration timeout) {
+        if (ticket == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
+        synchronized (writtenMonitor) {
+            long left;
+            while (written < ticket && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    writtenMonitor.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -115,6 +152,10 @@ final class LineWriter implements AutoCloseable {
             queue.drainTo(lines);
             stop = lines.removeIf(l -> l == STOP); // STOP is always last: see close()
             writeAll(lines);
+            synchronized (writtenMonitor) {
+                written += lines.size();
+                writtenMonitor.notifyAll();
+            }
             lines.clear();
         }
     }
