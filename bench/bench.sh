@@ -2,13 +2,17 @@
 # (say, warn, die, ensure_*, build, alive, apt_install) it uses. Every figure is measured against its
 # limit in the same run, on the same data, on this machine; see docs/performance.md.
 #
+# `./run.sh bench scaling` instead measures how cost grows (clip length and rungs, claimers, concurrent
+# connections); knobs BENCH_SCALING_CLIPS ("15x1080 30x1080 60x1080 30x720 30x480 30x240": seconds x
+# height), BENCH_SCALING_CLAIMERS ("1 2 4 8"), BENCH_SCALING_CONNECTIONS ("1 8 32 128 512").
+#
 # Environment knobs (defaults are the real sizes):
 #   BENCH_CLIP_SECONDS=60      length of the 1080p source for time-to-ready
 #   BENCH_MEDIA_ROUNDS=3       paired rounds (one ffmpeg command, then the platform) per worker count
 #   BENCH_UPLOAD_MB=2048       size of the upload-throughput file
 #   BENCH_WRK_SECONDS=6        duration of one wrk run; BENCH_WRK_ROUNDS=5 paired rounds (median of ratios)
 #   BENCH_MISS_ROUNDS=200      cache-miss pairs; BENCH_PLAYERS=5 concurrent sequential players (one per variant)
-#   BENCH_WARM_ROUNDS=20       warm rounds (read-ahead on, then off) for the serving-cost comparison
+#   BENCH_WARM_ROUNDS=40       warm rounds (read-ahead on and off side by side); SERVE p99 ratio with a 90 % bootstrap interval
 #   BENCH_CLAIM_TASKS=10000    tasks for the claim benchmark; BENCH_CLAIM_WORKERS=8
 #   BENCH_DISPATCH_UPLOADS=30  uploads for the dispatch-latency benchmark
 #   BENCH_SKIP="upload ..."    sections to leave out: media2 (2 workers), dispatch, claims, upload, serve, miss, readahead
@@ -274,15 +278,7 @@ bench_serve() {
   local id=$1 p=$((BENCH_PORT_BASE + 30))
   say "[serve] the same segment files on disk for nginx, and a warm segment node"
   bench_java segments "$id" bench "$BENCH_DIR/www"
-  cat >"$BENCH_DIR/urls.lua" <<EOF
-local paths = {}
-for line in io.lines("$BENCH_DIR/www/urls.txt") do paths[#paths + 1] = line end
-local i = 0
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-EOF
+  write_urls_lua
   bench_nginx_conf
   "$(nginx_bin)" -p "$BENCH_DIR/nginx" -c "$BENCH_DIR/nginx/nginx.conf" -e "$BENCH_DIR/nginx/error.log" \
     || die "nginx did not start (see $BENCH_DIR/nginx/error.log)"
@@ -328,15 +324,23 @@ bench_readahead() {
     bench_java players "http://127.0.0.1:$p" "$id" "$n" "$gap" "$mode" cold
     [ "$mode" = off ] || bench_stop "segment-ra-$mode"
   done
+  # The same players asking for segment 0 the moment the init segment has arrived (loopback, no round
+  # trip): segment 0 then usually joins the read the playlist started (X-Cache MISS, but only the rest of
+  # a read to wait for).
+  say "[read-ahead on] $n players asking for segment 0 at once after the init segment, on a cold node"
+  bench_node segment-ra-at-once segment $((p + 1))
+  bench_java players "http://127.0.0.1:$((p + 1))" "$id" "$n" "$gap" on cold0 0
+  bench_stop segment-ra-at-once
   # The cost of read-ahead on the serving path: the same warm node, sessions with read-ahead on and off
   # interleaved round by round, so both see the same machine.
-  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-20} rounds of $n players with read-ahead on and $n with it off, side by side"
-  bench_java players-mixed "http://127.0.0.1:$p" "$id" "$n" "$gap" "${BENCH_WARM_ROUNDS:-20}" warm >/dev/null
+  say "[read-ahead] warm cache: ${BENCH_WARM_ROUNDS:-40} rounds of $n players with read-ahead on and $n with it off, side by side"
+  bench_java players-mixed "http://127.0.0.1:$p" "$id" "$n" "$gap" "${BENCH_WARM_ROUNDS:-40}" warm >/dev/null
   bench_stop segment-ra-off
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-on.jsonl" "cold-on-" "ra_on_cold"
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "cold-off-" "ra_off_cold"
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "warm-on-" "ra_on_warm"
   bench_java serve-stats "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "warm-off-" "ra_off_warm"
+  bench_java serve-p99-ratio "$BENCH_DATA_LOGS/segment-ra-off.jsonl" "warm-on-" "warm-off-" "ra_warm"
 }
 
 # ---- the table -------------------------------------------------------------------------------------
@@ -363,10 +367,11 @@ bench_table() {
     bench_row "cache miss, added p99" "$(res miss_node_p99_ms) ms" "S3 GET $(res miss_direct_p99_ms) ms" "+$(res miss_added_p99_ms) ms" "-" "-"
   fi
   if [ -n "$(res players_cold_on_hit_ratio)" ]; then
-    bench_row "read-ahead hits, segments after the 1st" "$(res players_cold_on_hit_ratio_after_first) %" "off: $(res players_cold_off_hit_ratio_after_first) %" "-" ">= 95 %" "$(meets "$(res players_cold_on_hit_ratio_after_first)" '>=' 95)"
-    bench_row "  same, every segment (1st is always cold)" "$(res players_cold_on_hit_ratio) %" "off: $(res players_cold_off_hit_ratio) %" "-" "(>= 95 %)" "$(meets "$(res players_cold_on_hit_ratio)" '>=' 95)"
-    r=$(ratio "$(res ra_on_warm_serve_p99_ms)" "$(res ra_off_warm_serve_p99_ms)")
-    bench_row "SERVE p99 read-ahead on/off (warm, n=$(res ra_on_warm_serve_n))" "$(res ra_on_warm_serve_p99_ms) ms" "off $(res ra_off_warm_serve_p99_ms) ms" "$r" "<= 1.05" "$(meets "$r" '<=' 1.05)"
+    bench_row "read-ahead hits, sequential players" "$(res players_cold_on_hit_ratio) %" "off: $(res players_cold_off_hit_ratio) %" "-" ">= 95 %" "$(meets "$(res players_cold_on_hit_ratio)" '>=' 95)"
+    bench_row "  same, segments after the 1st" "$(res players_cold_on_hit_ratio_after_first) %" "off: $(res players_cold_off_hit_ratio_after_first) %" "-" "(>= 95 %)" "$(meets "$(res players_cold_on_hit_ratio_after_first)" '>=' 95)"
+    bench_row "  same, segment 0 asked at once after init" "$(res players_cold0_on_hit_ratio) %" "-" "-" "(>= 95 %)" "$(meets "$(res players_cold0_on_hit_ratio)" '>=' 95)"
+    r=$(res ra_warm_p99_ratio)
+    bench_row "SERVE p99 read-ahead on/off (warm, n=$(res ra_on_warm_serve_n))" "$(res ra_on_warm_serve_p99_ms) ms" "off $(res ra_off_warm_serve_p99_ms) ms" "$r ($(res ra_warm_p99_ratio_interval))" "<= 1.05" "$(meets "$r" '<=' 1.05)"
     r=$(ratio "$(res ra_on_cold_serve_p99_ms)" "$(res ra_off_cold_serve_p99_ms)")
     bench_row "  same, cold players (n=$(res ra_on_cold_serve_n))" "$(res ra_on_cold_serve_p99_ms) ms" "off $(res ra_off_cold_serve_p99_ms) ms" "$r" "(<= 1.05)" "$(meets "$r" '<=' 1.05)"
   fi
@@ -390,6 +395,105 @@ bench_table() {
   echo "raw results: $BENCH_RESULTS"
 }
 
+# ---- scaling (./run.sh bench scaling) ---------------------------------------------------------------
+# How cost grows with video length, number of variants, workers (claimers) and concurrent players,
+# measured on this machine: docs/performance.md "How cost grows". Each point is one run, not a ratio:
+# read it as a shape (linear, flat), not as a goal.
+
+BENCH_SCALING_CLIPS="${BENCH_SCALING_CLIPS:-15x1080 30x1080 60x1080 30x720 30x480 30x240}"
+BENCH_SCALING_CLAIMERS="${BENCH_SCALING_CLAIMERS:-1 2 4 8}"
+BENCH_SCALING_CONNECTIONS="${BENCH_SCALING_CONNECTIONS:-1 8 32 128 512}"
+
+# write_urls_lua: a wrk script cycling over every URL of $BENCH_DIR/www/urls.txt.
+write_urls_lua() {
+  cat >"$BENCH_DIR/urls.lua" <<EOF
+local paths = {}
+for line in io.lines("$BENCH_DIR/www/urls.txt") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+EOF
+}
+
+bench_scaling() {
+  local p=$((BENCH_PORT_BASE + 10)) spec secs h cpu0 cpu1 c w id="" f u
+  say "[scaling] upload, orchestrator and one worker (PostgreSQL, S3 server)"
+  bench_node upload-1 upload "$p"
+  bench_node orch-1 orchestrator $((p + 1))
+  bench_node worker-1 worker $((p + 2)) WORKER_CONCURRENCY=1
+  for spec in $BENCH_SCALING_CLIPS; do
+    secs=${spec%x*}; h=${spec#*x}; f="$BENCH_DIR/scale-$spec.mp4"
+    say "[scaling] a ${secs} s ${h}p clip: upload -> ready (load $(loadavg))"
+    bench_java clip "$f" "$secs" "$h" >/dev/null || die "could not make the clip"
+    cpu0=$(child_cpu worker-1)
+    bench_java ttr "http://127.0.0.1:$p" "$f" >/dev/null || die "time-to-ready failed"
+    cpu1=$(child_cpu worker-1)
+    put "scale_${spec}_rungs" "$(res rungs)"
+    put "scale_${spec}_ttr_s" "$(res ttr_s)"
+    put "scale_${spec}_cpu_s" "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN{printf "%.1f", a - b}')"
+    if [ "$spec" = 60x1080 ]; then id=$(res video_id); fi
+    echo "      ${secs} s ${h}p: $(res rungs) rungs, ready in $(res ttr_s) s, worker ffmpeg CPU $(res "scale_${spec}_cpu_s") s"
+  done
+  bench_stop worker-1 orch-1 upload-1
+  for w in $BENCH_SCALING_CLAIMERS; do
+    say "[scaling] claims with $w claimer(s), 5000 READY tasks"
+    if ( bench_env; bench_java claims "$w" 5000 ) >/dev/null; then
+      put "scale_claims_$w" "$(res claims_per_s)"
+      echo "      $w claimer(s): $(res claims_per_s) claims/s, double claims $(res claims_double)"
+    else
+      warn "claim benchmark with $w claimer(s) failed"
+    fi
+  done
+  if [ -z "$id" ]; then
+    warn "BENCH_SCALING_CLIPS has no 60x1080 clip: the connections section (which plays it) is left out"
+    return 0
+  fi
+  p=$((BENCH_PORT_BASE + 30))
+  say "[scaling] cached segments of the 60 s 1080p video by concurrent connections (one segment node)"
+  bench_java segments "$id" bench "$BENCH_DIR/www" >/dev/null
+  write_urls_lua
+  bench_node segment-1 segment "$p" CACHE_BYTES=$((1024 * 1024 * 1024))
+  while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u" || warn "warm-up of $u failed"; done <"$BENCH_DIR/www/urls.txt"
+  wrk -t2 -c32 -d10s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$p" >/dev/null 2>&1 || true # JIT warm-up
+  for c in $BENCH_SCALING_CONNECTIONS; do
+    wrk -t$((c < 2 ? c : 2)) -c"$c" -d"${BENCH_WRK_SECONDS:-6}s" --latency -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$p" \
+      >"$BENCH_DIR/wrk-scale-$c.txt" 2>&1 || { warn "wrk with $c connections failed: $(tail -1 "$BENCH_DIR/wrk-scale-$c.txt")"; continue; }
+    put "scale_conn_${c}_rps" "$(awk '/Requests\/sec/ {print $2}' "$BENCH_DIR/wrk-scale-$c.txt")"
+    put "scale_conn_${c}_p50" "$(awk '$1 == "50%" {print $2}' "$BENCH_DIR/wrk-scale-$c.txt")"
+    put "scale_conn_${c}_p99" "$(awk '$1 == "99%" {print $2}' "$BENCH_DIR/wrk-scale-$c.txt")"
+    echo "      $c connection(s): $(res "scale_conn_${c}_rps") req/s, latency p50 $(res "scale_conn_${c}_p50"), p99 $(res "scale_conn_${c}_p99") (load $(loadavg))"
+  done
+  bench_stop segment-1
+}
+
+bench_scaling_table() {
+  local spec w c
+  echo
+  say "how cost grows ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+  printf '%-12s %-7s %-16s %-22s %s\n' "clip" "rungs" "time-to-ready" "worker ffmpeg CPU" "CPU per clip second"
+  for spec in $BENCH_SCALING_CLIPS; do
+    [ -n "$(res "scale_${spec}_ttr_s")" ] || continue
+    printf '%-12s %-7s %-16s %-22s %s\n' "${spec%x*} s ${spec#*x}p" "$(res "scale_${spec}_rungs")" \
+      "$(res "scale_${spec}_ttr_s") s" "$(res "scale_${spec}_cpu_s") s" \
+      "$(awk -v c="$(res "scale_${spec}_cpu_s")" -v s="${spec%x*}" 'BEGIN{printf "%.2f s", c / s}')"
+  done
+  echo
+  for w in $BENCH_SCALING_CLAIMERS; do
+    if [ -n "$(res "scale_claims_$w")" ]; then printf 'claims, %s claimer(s): %s/s\n' "$w" "$(res "scale_claims_$w")"; fi
+  done
+  echo
+  for c in $BENCH_SCALING_CONNECTIONS; do
+    if [ -n "$(res "scale_conn_${c}_rps")" ]; then
+      printf 'cached segments, %s connection(s): %s req/s, p50 %s, p99 %s\n' "$c" \
+        "$(res "scale_conn_${c}_rps")" "$(res "scale_conn_${c}_p50")" "$(res "scale_conn_${c}_p99")"
+    fi
+  done
+  echo
+  echo "raw results: $BENCH_RESULTS"
+}
+
 bench_main() {
   bench_prereqs
   bench_env
@@ -401,6 +505,12 @@ bench_main() {
   put started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   put load_start "$(loadavg | tr ' ' '/')"
   local started=$SECONDS
+  if [ "${1:-}" = scaling ]; then
+    bench_scaling
+    bench_scaling_table
+    say "scaling bench finished in $((SECONDS - started)) s"
+    return 0
+  fi
   bench_media
   local id; id=$(res video_id)
   bench_skip dispatch || bench_dispatch

@@ -56,6 +56,12 @@ public final class VideoRepository {
         return Sql.queryOne(c, "SELECT " + COLUMNS + " FROM videos WHERE video_id = ?", VideoRepository::map, videoId);
     }
 
+    /** The raw object key of any video with these bytes (under any profile), to store them only once. */
+    public Optional<String> rawKeyOf(String contentSha256) {
+        return sql.queryOne("SELECT raw_key FROM videos WHERE content_sha256 = ? ORDER BY created_at, video_id"
+                + " FETCH FIRST 1 ROWS ONLY", rs -> rs.getString(1), contentSha256);
+    }
+
     /**
      * Newest first. {@code afterId} is the last id of the previous page (keyset paging, stable while
      * videos are added); {@code status} may be null for all.

@@ -1,5 +1,7 @@
 package io.vidforge.segment;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import io.vidforge.model.Variant;
 import io.vidforge.storage.StorageException;
 import java.time.Duration;
@@ -22,9 +24,12 @@ import java.util.logging.Logger;
 /**
  * Mandatory read-ahead: after serving segment k of a variant, segments k+1..k+depth are read into the
  * cache in the background, or the object a CMCD {@code nor} hint names (and the ones after it) when the
- * player sent one. Work runs on a small bounded executor that drops what does not fit, because a
- * prefetch is only an optimisation: the request that triggered it never waits for it, and under overload
- * the node must shed read-ahead before it sheds requests.
+ * player sent one. Serving a variant's playlist or init segment reads ahead the init segment and the
+ * segment the session will ask for next in that variant: segment 0 for a session that starts there, k+1
+ * for a session that switches variant after segment k (trigger {@code start}). Work runs on a small
+ * bounded executor that drops what does not fit, because a prefetch is only an optimisation: the request
+ * that triggered it never waits for it, and under overload the node must shed read-ahead before it sheds
+ * requests.
  *
  * <p>Every prefetch that is considered gets one PREFETCH_START and exactly one PREFETCH_RESULT with the
  * same {@code prefetch_id}; past the last segment there is only a PREFETCH_RESULT NO_NEXT_SEGMENT.
@@ -33,6 +38,9 @@ public final class ReadAhead implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReadAhead.class.getName());
     static final String TRIGGER_NEXT = "next";
     static final String TRIGGER_CMCD = "cmcd";
+    static final String TRIGGER_START = "start";
+    private static final int MAX_TRACKED_SESSIONS = 100_000;
+    private static final Duration POSITION_IDLE = Duration.ofMinutes(30);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
 
     private final SegmentCache cache;
@@ -42,6 +50,10 @@ public final class ReadAhead implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     // Keys queued or being read by a prefetch: a second trigger for one of them is IN_FLIGHT, not queued again.
     private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+    // The last segment index each (session, video) was served here. Bounded: a forgotten session only
+    // costs a start read-ahead of segment 0 instead of k+1 when it next asks for a playlist.
+    private final Cache<String, Integer> positions = CacheBuilder.newBuilder()
+            .maximumSize(MAX_TRACKED_SESSIONS).expireAfterAccess(POSITION_IDLE).build();
 
     public ReadAhead(SegmentCache cache, PlaybackEvents events, int depth, int threads, int queueSize,
                      String nodeId) {
@@ -51,6 +63,14 @@ public final class ReadAhead implements AutoCloseable {
         BlockingQueue<Runnable> queue = queueSize == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueSize);
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, queue,
                 threadFactory(nodeId), new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /**
+     * The session (re)starts the video from its master playlist: forget where it was, so its first
+     * playlist reads segment 0 ahead rather than the segment after where an earlier playback stopped.
+     */
+    public void sessionStarted(String sessionId, String videoId) {
+        positions.invalidate(positionKey(sessionId, videoId));
     }
 
     /** Starts the prefetch threads so the first read-ahead pays no thread start-up. */
@@ -75,6 +95,9 @@ public final class ReadAhead implements AutoCloseable {
             return; // off: nothing is read ahead and nothing is logged, whatever the player hints
         }
         Integer triggerSegment = served.file().segmentOrNull();
+        if (served.file().isSegment()) {
+            positions.put(positionKey(served.sessionId(), served.video().videoId()), served.file().index());
+        }
         if (hint.isPresent()) {
             PlaybackTarget next = hint.get();
             if (!next.file().isSegment()) {
@@ -84,7 +107,27 @@ public final class ReadAhead implements AutoCloseable {
             }
         } else if (served.file().isSegment()) {
             scheduleRun(served, served.file().index() + 1, TRIGGER_NEXT, triggerSegment);
+        } else {
+            atStart(served);
         }
+    }
+
+    /**
+     * A playlist or init segment was served: the player is starting this variant (or switching to it)
+     * and asks for the init segment and then the segment after the last one it has. Reading those now
+     * overlaps them with the player parsing the playlist, so the first segment of a session or a switch
+     * is not a guaranteed miss.
+     */
+    private void atStart(PlaybackTarget served) {
+        if (served.file().kind() == FileKind.PLAYLIST) {
+            schedule(served.withFile(PlaybackFile.INIT), TRIGGER_START, null);
+        }
+        Integer last = positions.getIfPresent(positionKey(served.sessionId(), served.video().videoId()));
+        scheduleRun(served, last == null ? 0 : last + 1, TRIGGER_START, null);
+    }
+
+    private static String positionKey(String sessionId, String videoId) {
+        return sessionId + '/' + videoId; // session ids never contain '/'
     }
 
     /** Segments {@code first..first+depth-1} of the target's variant, stopping after the last one. */

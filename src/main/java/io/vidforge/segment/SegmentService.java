@@ -195,6 +195,9 @@ public final class SegmentService implements HttpService {
         res.header(X_SESSION_ID, session);
         ByteRange range = range(req, res, body.length);
         boolean head = isHead(req);
+        if (!head) {
+            readAhead.sessionStarted(session, videoId);
+        }
         SentBody sent = write(res, FileKind.MASTER, CachedBytes.copyOf(body), range, head, Optional.empty());
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent, since(t0), range,
                 head);

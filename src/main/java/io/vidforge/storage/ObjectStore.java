@@ -1,8 +1,6 @@
 package io.vidforge.storage;
 
 import io.minio.BucketExistsArgs;
-import io.minio.CopyObjectArgs;
-import io.minio.CopySource;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -159,13 +157,6 @@ public final class ObjectStore {
 
     public boolean exists(String key) {
         return size(key).isPresent();
-    }
-
-    /** Server-side copy (single request; S3 allows it up to 5 GiB). */
-    public void copy(String fromKey, String toKey) {
-        call("copy " + fromKey + " -> " + toKey, () -> client.copyObject(CopyObjectArgs.builder()
-                .bucket(bucket).object(toKey)
-                .source(CopySource.builder().bucket(bucket).object(fromKey).build()).build()));
     }
 
     /** Deletes one object; deleting a missing object is not an error. */

@@ -10,16 +10,16 @@ import io.vidforge.storage.ObjectStore;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Turns an upload stream into a video, idempotently: stream to a staging object (multipart, hashing on
- * the way), then under the content-addressed raw key, then one conditional insert of the video and its
- * first job. The database's primary key decides which of many concurrent uploads of the same bytes, on
- * any number of upload nodes, creates the video; every other one is a duplicate. The staging object
- * is always removed; a failed or cut-off stream leaves no row and no committed object.
+ * Turns an upload stream into a video, idempotently: stream to a fresh raw object (multipart, hashing on
+ * the way), then one conditional insert of the video and its first job. The database's primary key
+ * decides which of many concurrent uploads of the same bytes, on any number of upload nodes, creates the
+ * video; its object becomes the video's raw object as it is, without a copy. Every other upload is a
+ * duplicate and removes its own object, as does an upload of bytes already stored for another profile
+ * (that video's object is reused). A failed or cut-off stream leaves no row and no object.
  */
 public final class UploadIngest {
     private static final Logger LOG = Logger.getLogger(UploadIngest.class.getName());
@@ -53,11 +53,11 @@ public final class UploadIngest {
 
         long max = platform.settings().maxUploadBytes();
         LimitedDigestStream counted = new LimitedDigestStream(in, max);
-        String stagingKey = "staging/" + UUID.randomUUID();
+        String uploadKey = ContentId.newRawKey();
         try {
-            store.putStream(stagingKey, counted, "application/octet-stream", platform.settings().uploadPartBytes());
+            store.putStream(uploadKey, counted, "application/octet-stream", platform.settings().uploadPartBytes());
         } catch (RuntimeException e) {
-            safeDelete(stagingKey);
+            safeDelete(uploadKey);
             String reason = causedBy(e, LimitedDigestStream.TooLargeException.class) ? "too_large"
                     : counted.sourceFailed() ? "client_stream_broken" : "storage_failed";
             events.event("UPLOAD_ABORTED").with("reason", reason).with("bytes_received", counted.count())
@@ -72,30 +72,52 @@ public final class UploadIngest {
             }
             throw e;
         }
-        try {
-            return commit(stagingKey, counted, meta, started);
-        } finally {
-            safeDelete(stagingKey);
-        }
+        return commit(uploadKey, counted, meta, started);
     }
 
-    private Result commit(String stagingKey, LimitedDigestStream counted, Meta meta, long started) {
+    /** Records the video unless it exists; removes the upload's object whenever no video refers to it. */
+    private Result commit(String uploadKey, LimitedDigestStream counted, Meta meta, long started) {
         String sha = counted.sha256Hex();
         String videoId = ContentId.videoId(sha, platform.ladder().profileId());
-        Optional<Video> existing = platform.videos().find(videoId);
+        Optional<Video> existing;
+        Optional<String> stored;
+        try {
+            existing = platform.videos().find(videoId);
+            stored = existing.isPresent() ? Optional.empty() : platform.videos().rawKeyOf(sha);
+        } catch (RuntimeException e) {
+            safeDelete(uploadKey);
+            throw e;
+        }
         if (existing.isPresent()) {
+            safeDelete(uploadKey);
             return duplicate(existing.get());
         }
-        String rawKey = ContentId.rawKey(sha);
-        // Identical bytes give an identical object, so concurrent copies to the same key are harmless.
-        if (!store.exists(rawKey)) {
-            store.copy(stagingKey, rawKey);
+        boolean ownObject = stored.isEmpty();
+        if (!ownObject) {
+            safeDelete(uploadKey); // the same bytes under another profile: keep one copy
         }
+        String rawKey = stored.orElse(uploadKey);
         long now = platform.clock().millis();
         Video v = new Video(videoId, sha, platform.ladder().profileId(), VideoStatus.UPLOADED,
                 clip(meta.title(), 512), clip(meta.filename(), 512), clip(meta.contentType(), 255),
                 counted.count(), rawKey, 1, null, null, null, null, now, now);
-        if (!platform.videos().insertNew(v)) {
+        boolean inserted;
+        try {
+            inserted = platform.videos().insertNew(v);
+        } catch (RuntimeException e) {
+            // The insert may have committed before the failure reached us: the object may be the video's
+            // raw object now, so it stays (at worst an unreferenced object, never a video without bytes).
+            if (ownObject) {
+                events.event("UPLOAD_OBJECT_KEPT").with("video_id", videoId).with("object_key", uploadKey)
+                        .with("message", "the insert failed with an unknown outcome; the object is garbage"
+                                + " unless videos.raw_key refers to it: " + e.getMessage()).emit();
+            }
+            throw e;
+        }
+        if (!inserted) {
+            if (ownObject) {
+                safeDelete(uploadKey);
+            }
             return duplicate(platform.videos().find(videoId).orElseThrow());
         }
         Video created = platform.videos().find(videoId).orElseThrow();
@@ -116,8 +138,8 @@ public final class UploadIngest {
         try {
             store.delete(key);
         } catch (RuntimeException e) {
-            // A leftover staging object is garbage, never visible as a video; log for the operator.
-            LOG.log(Level.WARNING, "could not remove staging object " + key + ": " + e.getMessage());
+            // A leftover upload object is garbage, never visible as a video; log for the operator.
+            LOG.log(Level.WARNING, "could not remove upload object " + key + ": " + e.getMessage());
         }
     }
 

@@ -274,6 +274,17 @@ class FailureMatrixTest {
         Map<Long, String> killedMidTask = new LinkedHashMap<>(); // task id -> the worker that held it
         Map<Long, Instant> killedAt = new HashMap<>();
         Instant start = Instant.now();
+        // How long one clip's work takes on this machine, from its first running task to ready: each kill
+        // then lands at a random point inside that span, however fast or slow the machine is.
+        String calibration = cluster.upload(clips.make(MediaClips.Clip.of("kill-cal", 640, 360, 3.4, 2)), "kill-cal");
+        Await.until(Duration.ofSeconds(60), "a worker running a task", () -> !running().isEmpty());
+        Instant workStart = Instant.now();
+        assertEquals("ready", awaitSettled(cluster, calibration, Duration.ofMinutes(2)).path("status").asText());
+        long measured = Math.max(100, Duration.between(workStart, Instant.now()).toMillis());
+        // The delays are drawn from the seed and this span: a replay passes both.
+        long workMs = Long.getLong("matrix.workMs", measured);
+        System.out.println("[matrix] one clip's work takes " + measured + " ms here; delays drawn within " + workMs
+                + " ms (replay with -Dmatrix.seed=" + seed + " -Dmatrix.workMs=" + workMs + ")");
         for (int trial = 0; trial < trials; trial++) {
             // 3.5-4.4 s: no two clips of the matrix share a length, so none is a duplicate upload of another.
             ids.add(cluster.upload(clips.make(MediaClips.Clip.of("kill-" + trial, 640, 360, 3.5 + 0.1 * trial, 2)),
@@ -281,8 +292,14 @@ class FailureMatrixTest {
             // A random point inside the work: once a worker runs something, a seeded random delay (the task may
             // be downloading, encoding, uploading or reporting by then, or already done), then SIGKILL.
             Await.until(Duration.ofSeconds(60), "a worker running a task", () -> !running().isEmpty());
-            long delayMs = random.nextInt(1500);
+            long delayMs = random.nextInt((int) workMs);
             Thread.sleep(delayMs); // the random point in time is what this case varies
+            // Between two tasks of the video nothing runs for a moment: the kill then goes to the next task
+            // as soon as it runs, so that most kills land inside work however fast the machine is. If the
+            // video is already done, the kill hits an idle worker (a case worth having too).
+            String current = ids.get(ids.size() - 1);
+            Await.until(Duration.ofSeconds(60), "a worker running a task, or the video settled",
+                    () -> !running().isEmpty() || settled(current));
             List<String> busy = running().values().stream().distinct().sorted().toList();
             List<String> candidates = busy.isEmpty() ? WORKERS : busy;
             String victim = candidates.get(random.nextInt(candidates.size()));
@@ -452,6 +469,12 @@ class FailureMatrixTest {
             out.put(((Number) r.get("task_id")).longValue(), (String) r.get("owner"));
         }
         return out;
+    }
+
+    /** True once the video is ready or failed. */
+    private boolean settled(String videoId) {
+        List<Map<String, Object>> rows = cluster.rows("SELECT status FROM videos WHERE video_id = ?", videoId);
+        return !rows.isEmpty() && List.of("ready", "failed").contains(String.valueOf(rows.get(0).get("status")));
     }
 
     private static <T> List<T> nonEmpty(List<T> l) {

@@ -195,7 +195,9 @@ class ProcessingFailoverTest {
             assertEquals(200, status.status(), status.text());
             String videoId = status.json().path("video_id").asText();
             assertEquals(ContentId.videoId(sha, Ladder.standard(2).profileId()), videoId, "the right video_id");
-            try (InputStream in = cluster.store().get("raw/" + sha)) {
+            String rawKey = (String) cluster.rows("SELECT raw_key FROM videos WHERE video_id = ?", videoId).get(0)
+                    .get("raw_key");
+            try (InputStream in = cluster.store().get(rawKey)) {
                 assertEquals(sha, sha256(in.readAllBytes()), "the raw object is byte-identical");
             }
             Set<String> secondHalf = cluster.events("TUS_CHUNK_STORED", e -> uploadId.equals(e.path("upload_id").asText())

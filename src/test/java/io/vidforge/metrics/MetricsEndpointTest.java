@@ -43,14 +43,18 @@ class MetricsEndpointTest {
     void metrics_answer_in_prometheus_text_with_request_cache_prefetch_upload_and_queue_series() {
         FakeLadder.Published video = FakeLadder.publish(node.platform(), "metrics", 1, 4, 10_000);
         String base = "/s/sess1/" + video.videoId() + "/720p/";
-        assertEquals(200, Http.get(uri(base + "index.m3u8")).status());
-        Http.Response miss = Http.get(uri(base + "seg_00000.m4s")); // miss, streamed as it is read
+        // Segment 0 before the playlist (a playlist first would read segment 0 ahead): a miss, streamed.
+        Http.Response miss = Http.get(uri(base + "seg_00000.m4s"));
         assertEquals(200, miss.status());
         assertEquals("MISS", miss.header("X-Cache"));
         org.junit.jupiter.api.Assertions.assertArrayEquals(video.bytes("720p", "seg_00000.m4s"), miss.body());
         Await.until(Duration.ofSeconds(10), "read-ahead of segment 1",
                 () -> node.metrics().registry().counter("vidforge_prefetch_total", "", "result")
                         .value("fetched") == 1);
+        assertEquals(200, Http.get(uri(base + "index.m3u8")).status()); // reads init.mp4 ahead
+        Await.until(Duration.ofSeconds(10), "read-ahead of init.mp4",
+                () -> node.metrics().registry().counter("vidforge_prefetch_total", "", "result")
+                        .value("fetched") == 2);
         assertEquals(200, Http.get(uri(base + "seg_00001.m4s")).status()); // hit
         assertEquals(200, Http.get(uri(base + "seg_00001.m4s")).status()); // hit
         assertEquals(404, Http.get(uri("/videos/" + "0".repeat(64))).status());

@@ -55,6 +55,7 @@ class ReportOnRealPlaybackTest {
         Http.Response master = Http.get(node1.baseUri().resolve("/play/" + id + "/master.m3u8"));
         String s = master.header("X-Session-Id");
         get(node1, s, id, "720p", "index.m3u8");
+        startReadAhead(logs, s, "720p", 0); // the player parses the playlist meanwhile
         get(node1, s, id, "720p", "init.mp4");
         for (int k = 0; k < 4; k++) {
             segment(node1, logs, s, id, "720p", k);
@@ -66,6 +67,7 @@ class ReportOnRealPlaybackTest {
             segment(node2, logs, s, id, "720p", k);
         }
         get(node2, s, id, "480p", "index.m3u8");
+        startReadAhead(logs, s, "480p", 6); // segment-2 last served this session segment 5
         get(node2, s, id, "480p", "init.mp4");
         for (int k = 6; k < 10; k++) {
             segment(node2, logs, s, id, "480p", k);
@@ -73,7 +75,7 @@ class ReportOnRealPlaybackTest {
         Await.until(TIMEOUT, "all SERVE and PREFETCH_RESULT lines", () ->
                 EventLogs.events(logs, "SERVE", e -> s.equals(e.path("session_id").asText())).size() == 15
                         && EventLogs.events(logs, "PREFETCH_RESULT", e -> s.equals(e.path("session_id").asText()))
-                        .size() == 10);
+                        .size() == 16);
 
         SessionReport r = PlaybackReport.build(logs, Optional.of(s), Optional.empty()).session(s);
         assertEquals(2, r.timeline().size());
@@ -85,11 +87,11 @@ class ReportOnRealPlaybackTest {
         assertEquals("segment-1", r.nodes().get(0).node());
         assertEquals(7, r.nodes().get(0).requests(), "master, playlist, init, 4 segments");
         assertEquals("segment-2", r.nodes().get(1).node());
-        assertEquals(7, r.cache().segmentHits(), "1, 2, 3 on segment-1; 5, 7, 8, 9 on segment-2");
-        assertEquals(3, r.cache().segmentMisses(), "0; 4 after the move; 6 after the switch");
+        assertEquals(9, r.cache().segmentHits(), "0, 1, 2, 3 on segment-1; 5, 6, 7, 8, 9 on segment-2");
+        assertEquals(1, r.cache().segmentMisses(), "4, the first request after the move");
         SessionReport.PrefetchStats p = r.prefetch();
-        assertEquals(9, p.fetched());
-        assertEquals(7, p.used());
+        assertEquals(13, p.fetched(), "two init segments and eleven segments");
+        assertEquals(11, p.used());
         assertEquals(1, p.wasted(), "720p segment 6, read ahead just before the switch");
         assertEquals(1, p.lost(), "720p segment 4, read ahead on segment-1 but asked of segment-2");
         assertEquals(1, p.results().get("NO_NEXT_SEGMENT"));
@@ -106,6 +108,16 @@ class ReportOnRealPlaybackTest {
 
     private static void get(Node node, String s, String id, String variant, String file) {
         assertEquals(200, Http.get(node.baseUri().resolve("/s/" + s + "/" + id + "/" + variant + "/" + file)).status());
+    }
+
+    /** Waits until a playlist's read-ahead of the init segment and of {@code segment} has finished. */
+    private static void startReadAhead(Path logs, String s, String variant, int segment) {
+        Await.until(TIMEOUT, "read-ahead of " + variant + " init and segment " + segment, () ->
+                EventLogs.events(logs, "PREFETCH_RESULT", e -> s.equals(e.path("session_id").asText())
+                        && "start".equals(e.path("trigger").asText()) && variant.equals(e.path("variant").asText())
+                        && "FETCHED".equals(e.path("result").asText())
+                        && ("init".equals(e.path("kind").asText()) || e.path("segment").asInt(-1) == segment))
+                        .size() == 2);
     }
 
     /** A player that asks for the next segment once the read-ahead of this one has finished. */

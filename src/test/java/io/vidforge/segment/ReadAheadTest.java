@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.testing.Await;
 import io.vidforge.testing.FakeLadder;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.TestNodes;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Read-ahead as a player sees it: sequential playback is served from the cache, switches cost one miss. */
+/** Read-ahead as a player sees it: sequential playback and switches are served from the cache. */
 class ReadAheadTest {
     private static final int SEGMENTS = 10;
 
@@ -47,22 +48,29 @@ class ReadAheadTest {
     }
 
     @Test
-    void sequential_player_gets_every_segment_after_the_first_from_the_cache() {
+    void sequential_player_gets_every_segment_from_the_cache_the_first_read_while_it_parses_the_playlist() {
         start(Map.of());
         String s = Playback.startSession(base, video.videoId());
         String id = video.videoId();
         assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "720p", "index.m3u8"))).status());
-        assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "720p", "init.mp4"))).status());
+        // The playlist starts the reads of what the player asks for next: the init segment and segment 0.
+        JsonNode init = awaitStartResult(s, "720p", "init", null);
+        assertEquals("FETCHED", init.path("result").asText(), init.toString());
+        JsonNode first = awaitStartResult(s, "720p", "segment", 0);
+        assertEquals("FETCHED", first.path("result").asText(), first.toString());
+        assertTrue(first.path("trigger_segment").isMissingNode(), first.toString());
+        Http.Response initResponse = Http.get(base.resolve(Playback.path(s, id, "720p", "init.mp4")));
+        assertEquals("HIT", initResponse.header("X-Cache"));
+        assertArrayEquals(video.bytes("720p", "init.mp4"), initResponse.body());
         for (int k = 0; k < SEGMENTS; k++) {
             Http.Response r = Playback.segment(base, s, id, "720p", k);
             assertEquals(200, r.status());
             assertArrayEquals(video.bytes("720p", FakeLadder.Published.segment(k)), r.body(), "segment " + k);
-            assertEquals(k == 0 ? "MISS" : "HIT", r.header("X-Cache"), "segment " + k);
+            assertEquals("HIT", r.header("X-Cache"), "segment " + k);
             if (k + 1 < SEGMENTS) {
                 // The player asks for k+1 only once the read-ahead that k triggered has finished.
-                JsonNode result = Playback.awaitPrefetchResult(node.logDir(), s, "720p", k + 1);
+                JsonNode result = awaitNextResult(s, "720p", k + 1);
                 assertEquals("FETCHED", result.path("result").asText(), result.toString());
-                assertEquals("next", result.path("trigger").asText());
                 assertEquals(k, result.path("trigger_segment").asInt());
                 assertEquals(video.bytes("720p", FakeLadder.Published.segment(k + 1)).length, result.path("bytes").asLong());
                 long id0 = result.path("prefetch_id").asLong();
@@ -75,6 +83,7 @@ class ReadAheadTest {
         JsonNode last = awaitNoNextSegment(s);
         assertEquals("NO_NEXT_SEGMENT", last.path("result").asText());
         assertEquals(SEGMENTS - 1, last.path("trigger_segment").asInt());
+        assertEquals(1, origin.reads(video.variant("720p").prefix() + "init.mp4"), "init read from S3 once");
         for (int k = 0; k < SEGMENTS; k++) {
             assertEquals(1, origin.reads(video.variant("720p").prefix() + FakeLadder.Published.segment(k)),
                     "segment " + k + " was read from S3 exactly once");
@@ -82,39 +91,76 @@ class ReadAheadTest {
         Playback.awaitServe(node.logDir(), s, "720p", SEGMENTS - 1);
         List<String> cache = Playback.events(node.logDir(), "SERVE", s).stream()
                 .filter(e -> e.path("kind").asText().equals("segment")).map(e -> e.path("cache").asText()).toList();
-        assertEquals(SEGMENTS, cache.size());
-        assertEquals(List.of("MISS"), cache.subList(0, 1));
-        assertTrue(cache.subList(1, SEGMENTS).stream().allMatch("HIT"::equals), cache.toString());
+        assertEquals(java.util.Collections.nCopies(SEGMENTS, "HIT"), cache);
     }
 
     @Test
-    void variant_switch_mid_stream_costs_one_miss_then_hits_again() {
+    void variant_switch_mid_stream_reads_the_next_segment_of_the_new_variant_ahead_from_its_playlist() {
         start(Map.of());
         String s = Playback.startSession(base, video.videoId());
         String id = video.videoId();
         for (int k = 0; k < 4; k++) {
             Playback.segment(base, s, id, "720p", k);
-            Playback.awaitPrefetchResult(node.logDir(), s, "720p", k + 1);
+            awaitNextResult(s, "720p", k + 1);
         }
-        // The player's bandwidth estimate drops: it switches down at segment 4.
+        // The player's bandwidth estimate drops: it switches down after segment 3. The node knows where the
+        // session is, so the new variant's playlist reads its init segment and segment 4, not segment 0.
         assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "480p", "index.m3u8"))).status());
+        assertEquals("FETCHED", awaitStartResult(s, "480p", "init", null).path("result").asText());
+        assertEquals("FETCHED", awaitStartResult(s, "480p", "segment", 4).path("result").asText());
         assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "480p", "init.mp4"))).status());
         for (int k = 4; k < SEGMENTS; k++) {
             Http.Response r = Playback.segment(base, s, id, "480p", k);
             assertArrayEquals(video.bytes("480p", FakeLadder.Published.segment(k)), r.body());
-            assertEquals(k == 4 ? "MISS" : "HIT", r.header("X-Cache"), "480p segment " + k);
+            assertEquals("HIT", r.header("X-Cache"), "480p segment " + k);
             if (k + 1 < SEGMENTS) {
-                assertEquals("FETCHED", Playback.awaitPrefetchResult(node.logDir(), s, "480p", k + 1)
-                        .path("result").asText());
+                assertEquals("FETCHED", awaitNextResult(s, "480p", k + 1).path("result").asText());
             }
         }
+        assertEquals(0, origin.reads(video.variant("480p").prefix() + "seg_00000.m4s"),
+                "segment 0 of the new variant was not read: the session is past it");
         Playback.awaitServe(node.logDir(), s, "480p", SEGMENTS - 1);
         List<JsonNode> serves = Playback.events(node.logDir(), "SERVE", s).stream()
                 .filter(e -> e.path("kind").asText().equals("segment") && e.path("variant").asText().equals("480p"))
                 .toList();
-        assertEquals(1, serves.stream().filter(e -> e.path("cache").asText().equals("MISS")).count());
+        assertEquals(0, serves.stream().filter(e -> e.path("cache").asText().equals("MISS")).count(), serves.toString());
         assertEquals(1_300_000, serves.get(0).path("bandwidth").asLong());
         assertEquals("854x480", serves.get(0).path("resolution").asText());
+    }
+
+    @Test
+    void a_session_that_starts_the_video_again_from_its_master_playlist_reads_segment_0_ahead() {
+        start(Map.of());
+        String s = Playback.startSession(base, video.videoId());
+        String id = video.videoId();
+        for (int k = 0; k < 3; k++) {
+            Playback.segment(base, s, id, "360p", k);
+            awaitNextResult(s, "360p", k + 1);
+        }
+        // The viewer reloads the page: the same session asks for the master again, then the playlist.
+        assertEquals(200, Http.get(base.resolve("/s/" + s + "/" + id + "/master.m3u8")).status());
+        assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "360p", "index.m3u8"))).status());
+        JsonNode first = awaitStartResult(s, "360p", "segment", null);
+        assertEquals(0, first.path("segment").asInt(), "segment 0, not the one after segment 2: " + first);
+    }
+
+    /** The PREFETCH_RESULT of a start read-ahead ({@code kind} init, or segment {@code segment}; null: any). */
+    private JsonNode awaitStartResult(String s, String variant, String kind, Integer segment) {
+        return awaitResult(s, "start", variant, kind, segment);
+    }
+
+    /** The PREFETCH_RESULT of the read-ahead of {@code segment} triggered by the segment before it. */
+    private JsonNode awaitNextResult(String s, String variant, int segment) {
+        return awaitResult(s, "next", variant, "segment", segment);
+    }
+
+    private JsonNode awaitResult(String s, String trigger, String variant, String kind, Integer segment) {
+        return Await.value(Playback.TIMEOUT, trigger + " read-ahead of " + variant + " " + kind + " " + segment, () ->
+                Playback.events(node.logDir(), "PREFETCH_RESULT", s).stream()
+                        .filter(e -> trigger.equals(e.path("trigger").asText()) && variant.equals(e.path("variant").asText())
+                                && kind.equals(e.path("kind").asText())
+                                && (segment == null || e.path("segment").asInt(-1) == segment))
+                        .findFirst().orElse(null));
     }
 
     @Test
@@ -175,6 +221,7 @@ class ReadAheadTest {
         start(Map.of("PREFETCH_DEPTH", "0"));
         String s = "ra-off";
         String id = video.videoId();
+        assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "720p", "index.m3u8"))).status());
         for (int k = 0; k < 4; k++) {
             Http.Response r = k == 2
                     ? Playback.get(base, Playback.path(s, id, "720p", FakeLadder.Published.segment(k)),

@@ -244,15 +244,16 @@ class SegmentRoutesTest {
         String s = Playback.startSession(base, video.videoId());
         Http.get(base.resolve(Playback.path(s, video.videoId(), "720p", "index.m3u8")));
         Http.get(base.resolve(Playback.path(s, video.videoId(), "720p", "init.mp4")));
-        Http.get(base.resolve(Playback.path(s, video.videoId(), "720p", "seg_00000.m4s")));
-        JsonNode seg = Playback.awaitServe(node.platform().settings().logDir(), s, "720p", 0);
+        // Segment 3 (a seek): the playlist read segment 0 ahead, so 0 might be a hit; 3 is certainly a miss.
+        Http.get(base.resolve(Playback.path(s, video.videoId(), "720p", "seg_00003.m4s")));
+        JsonNode seg = Playback.awaitServe(node.platform().settings().logDir(), s, "720p", 3);
         assertEquals("segment-1", seg.path("node_id").asText());
         assertEquals("segment", seg.path("role").asText());
         assertEquals(video.videoId(), seg.path("video_id").asText());
         assertEquals(3_000_000, seg.path("bandwidth").asLong());
         assertEquals("1280x720", seg.path("resolution").asText());
         assertEquals("MISS", seg.path("cache").asText());
-        assertEquals(video.bytes("720p", "seg_00000.m4s").length, seg.path("bytes").asLong());
+        assertEquals(video.bytes("720p", "seg_00003.m4s").length, seg.path("bytes").asLong());
         assertTrue(seg.path("duration_ms").isNumber());
         assertTrue(seg.path("ts").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"));
         List<JsonNode> serves = Playback.events(node.platform().settings().logDir(), "SERVE", s);

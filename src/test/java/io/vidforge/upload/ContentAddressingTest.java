@@ -22,7 +22,8 @@ class ContentAddressingTest {
         assertEquals(ContentId.videoId(SHA, p6), ContentId.videoId(SHA, p6));
         assertNotEquals(ContentId.videoId(SHA, p6), ContentId.videoId(SHA, p2), "another profile, another id");
         assertTrue(ContentId.isValidId(ContentId.videoId(SHA, p6)));
-        assertEquals("raw/" + SHA, ContentId.rawKey(SHA));
+        assertTrue(ContentId.newRawKey().startsWith("raw/"));
+        assertNotEquals(ContentId.newRawKey(), ContentId.newRawKey(), "every upload writes its own object");
     }
 
     @Test

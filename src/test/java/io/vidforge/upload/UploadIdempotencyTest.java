@@ -1,5 +1,6 @@
 package io.vidforge.upload;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class UploadIdempotencyTest {
     }
 
     @Test
-    void same_bytes_twice_give_same_id_one_object_and_one_row() {
+    void same_bytes_twice_give_same_id_one_object_and_one_row() throws Exception {
         byte[] video = SampleBytes.pseudoMp4(200_000, 1);
         Http.Response first = Http.post(uri(nodeA, "/upload?title=first"), video, "video/mp4");
         Http.Response second = Http.post(uri(nodeA, "/upload?title=second"), video, "video/mp4");
@@ -65,8 +66,11 @@ class UploadIdempotencyTest {
         assertFalse(first.json().get("duplicate").asBoolean());
         assertTrue(second.json().get("duplicate").asBoolean());
         assertEquals("/videos/" + id, second.header("Location"));
-        assertEquals(List.of("raw/" + first.json().get("content_sha256").asText()), store.list("raw/"));
-        assertEquals(List.of(), store.list("staging/"), "staging objects are removed");
+        String rawKey = nodeA.platform().videos().find(id).orElseThrow().rawKey();
+        assertEquals(List.of(rawKey), store.list("raw/"), "one object: the duplicate removed its own");
+        try (var in = store.get(rawKey)) {
+            assertArrayEquals(video, in.readAllBytes(), "the raw object is the upload, byte for byte");
+        }
         assertEquals(1, nodeA.platform().videos().list(null, 100, null).size());
         assertEquals(1, nodeA.platform().videos().countJobs(id));
         assertEquals("first", Http.get(uri(nodeA, "/videos/" + id)).json().get("title").asText(),
@@ -111,8 +115,27 @@ class UploadIdempotencyTest {
         String id = ids.iterator().next();
         assertEquals(1, nodeA.platform().videos().list(null, 100, null).size(), "one video row");
         assertEquals(1, nodeA.platform().videos().countJobs(id), "one processing record");
-        assertEquals(1, store.list("raw/").size(), "one raw object");
-        assertEquals(List.of(), store.list("staging/"), "no staging leftovers");
+        assertEquals(List.of(nodeA.platform().videos().find(id).orElseThrow().rawKey()), store.list("raw/"),
+                "one raw object, the winner's; the fifteen others removed theirs");
+    }
+
+    @Test
+    void the_same_bytes_under_another_processing_profile_are_a_new_video_on_the_stored_object() throws Exception {
+        byte[] video = SampleBytes.pseudoMp4(120_000, 4);
+        Http.Response first = Http.post(uri(nodeA, "/upload"), video, "video/mp4");
+        assertEquals(201, first.status(), first.text());
+        // A node with another ladder profile (4 s segments, the tests' default is 2), same database and bucket.
+        try (Node other = TestNodes.start(env, "upload-3", Set.of(Role.UPLOAD), Map.of("SEGMENT_SECONDS", "4"),
+                java.time.Clock.systemUTC())) {
+            Http.Response second = Http.post(uri(other, "/upload"), video, "video/mp4");
+            assertEquals(201, second.status(), "another profile, another video: " + second.text());
+            String a = first.json().get("video_id").asText();
+            String b = second.json().get("video_id").asText();
+            assertFalse(a.equals(b));
+            String rawKey = nodeA.platform().videos().find(a).orElseThrow().rawKey();
+            assertEquals(rawKey, nodeA.platform().videos().find(b).orElseThrow().rawKey(), "both refer to one object");
+            assertEquals(List.of(rawKey), store.list("raw/"), "the bytes are stored once");
+        }
     }
 
     @Test

@@ -200,9 +200,9 @@ class PublishHandlerTest {
         // A zombie attempt got as far as its playlist, but its segments never arrived (copied from a real one).
         Variant good = variantOf(lowSecondAttempt);
         String zombie = "videos/" + VIDEO + "/g1/transcode-240p/a3-v7/";
-        store.copy(good.prefix() + "index.m3u8", zombie + "index.m3u8");
-        store.copy(good.prefix() + "init.mp4", zombie + "init.mp4");
-        store.copy(good.prefix() + "seg_00000.m4s", zombie + "seg_00000.m4s");
+        for (String file : List.of("index.m3u8", "init.mp4", "seg_00000.m4s")) {
+            store.putBytes(zombie + file, store.getBytes(good.prefix() + file), "application/octet-stream");
+        }
         Task partial = MediaTaskContext.done(MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 3, 7),
                 Json.write(new Variant(good.name(), good.width(), good.height(), good.bandwidth(), good.averageBandwidth(),
                         good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(), zombie)));
