@@ -67,7 +67,8 @@ public final class ClusterPlayer {
 
     /**
      * Master, the variant playlist and the init segment: what a player loads before the first media
-     * segment. Returns the three fetches; {@link #segments()} then lists the variant's media segments.
+     * segment. Returns the three fetches; {@link #segments()} then lists the variant's media segments, or
+     * nothing when the playlist request failed.
      */
     public List<Fetch> open(String variantName) {
         this.variant = variantName;
@@ -77,6 +78,11 @@ public final class ClusterPlayer {
         Body playlist = getBody(variantName + "/index.m3u8");
         out.add(playlist.fetch());
         segments.clear();
+        if (!playlist.fetch().ok()) {
+            // An error answer (a JSON 503 while no node can serve, say) is not a playlist: a player has
+            // nothing to load yet, and neither has this one.
+            return out;
+        }
         String init = null;
         for (String line : playlist.text().split("\n")) {
             String l = line.trim();
