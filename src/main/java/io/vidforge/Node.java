@@ -10,6 +10,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
+import io.vidforge.http.DrainingRefusal;
 import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
@@ -37,8 +38,9 @@ import java.util.regex.Pattern;
 /**
  * One running node: the shared platform, the modules of its roles and one HTTP server on loopback.
  *
- * <p>Stopping drains first ({@link #close()}): the node says DOWN, refuses new reads with 503
- * {@code NODE_DRAINING} (nginx retries them on another node), lets the requests it is serving finish
+ * <p>Stopping drains first ({@link #close()}): the node says DOWN, refuses new reads with
+ * {@code NODE_DRAINING} (503, or the 502 nginx asks for on playback routes: {@link DrainingRefusal}; nginx
+ * retries them on another node), lets the requests it is serving finish
  * within {@code SHUTDOWN_GRACE_SECONDS}, and only then stops its roles and its server.
  */
 public final class Node implements AutoCloseable {
@@ -122,7 +124,8 @@ public final class Node implements AutoCloseable {
                         // that is about to close.
                         res.header(HeaderValues.CONNECTION_CLOSE);
                         if (refusedWhileDraining(req)) {
-                            Responses.error(res, 503, "NODE_DRAINING", "This node is shutting down; retry the request.");
+                            Responses.error(res, DrainingRefusal.status(req), "NODE_DRAINING",
+                                    "This node is shutting down; retry the request.");
                             return;
                         }
                     }
@@ -248,7 +251,7 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Drains, then stops: health turns DOWN and new reads are refused with 503 {@code NODE_DRAINING}
+     * Drains, then stops: health turns DOWN and new reads are refused with {@code NODE_DRAINING}
      * (nginx retries those on another node; writes such as uploads are still taken, since they cannot be
      * replayed), the requests in flight get up to {@code SHUTDOWN_GRACE_SECONDS} to finish, then background
      * work stops (workers hand back or finish their tasks) and finally the server. Logged as

@@ -11,6 +11,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.vidforge.http.ApiException;
+import io.vidforge.http.DrainingRefusal;
 import io.vidforge.http.Responses;
 import io.vidforge.media.MasterPlaylist;
 import io.vidforge.model.Variant;
@@ -121,7 +122,7 @@ public final class SegmentService implements HttpService {
     }
 
     private void malformed(ServerRequest req, ServerResponse res) {
-        refuseWhileDraining();
+        refuseWhileDraining(req);
         throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are /s/{session}/{video_id}/master.m3u8"
                 + " and /s/{session}/{video_id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s.");
     }
@@ -174,7 +175,7 @@ public final class SegmentService implements HttpService {
     /** {@code /play/{id}/master.m3u8[?session=S]}: a new session (or the one asked for), never a redirect. */
     private void playMaster(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
-        refuseWhileDraining();
+        refuseWhileDraining(req);
         String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
         String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
         master(req, res, session, videoId, t0);
@@ -182,7 +183,7 @@ public final class SegmentService implements HttpService {
 
     private void sessionMaster(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
-        refuseWhileDraining();
+        refuseWhileDraining(req);
         String session = SessionIds.require(req.path().pathParameters().get("session"));
         String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
         master(req, res, session, videoId, t0);
@@ -207,7 +208,7 @@ public final class SegmentService implements HttpService {
     /** {@code /s/{session}/{id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s}. */
     private void variantFile(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
-        refuseWhileDraining();
+        refuseWhileDraining(req);
         var params = req.path().pathParameters();
         String session = SessionIds.require(params.get("session"));
         String videoId = PlaybackPaths.videoId(params.get("id"));
@@ -412,10 +413,10 @@ public final class SegmentService implements HttpService {
         return SentBody.whole(length);
     }
 
-    private void refuseWhileDraining() {
+    private void refuseWhileDraining(ServerRequest req) {
         if (draining.getAsBoolean()) {
-            // nginx retries a 503 on another node (proxy_next_upstream http_503): the session moves.
-            throw new ApiException(503, "NODE_DRAINING", "This node is shutting down; retry the request.");
+            // nginx retries the refusal on another node (a 502, as it asks for): the session moves.
+            throw DrainingRefusal.exception(req);
         }
     }
 

@@ -227,7 +227,7 @@ class SegmentRoutesTest {
     }
 
     @Test
-    void draining_node_answers_503_to_new_playback_requests() {
+    void draining_node_answers_503_to_new_playback_requests_and_the_502_nginx_asks_for_behind_it() {
         String path = Playback.path("d1", video.videoId(), "720p", "seg_00000.m4s");
         assertEquals(200, Http.get(base.resolve(path)).status());
         node.platform().draining().set(true);
@@ -236,7 +236,19 @@ class SegmentRoutesTest {
         assertEquals("NODE_DRAINING", seg.json().path("error").path("code").asText());
         assertEquals("segment-1", seg.header("X-Node-Id"));
         assertEquals(503, Http.get(base.resolve("/play/" + video.videoId() + "/master.m3u8")).status());
+        // Behind nginx the refusal is the 502 it asks for (it retries and marks down on 502 only, so that a
+        // 503 of an S3 outage does not take a healthy node out); it cannot ask for anything else.
+        Http.Response proxied = Http.send(java.net.http.HttpRequest.newBuilder(base.resolve(path))
+                .header("X-Failover-Status", "502").GET());
+        assertEquals(502, proxied.status());
+        assertEquals("NODE_DRAINING", proxied.json().path("error").path("code").asText());
+        assertEquals(502, Http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/play/" + video.videoId()
+                + "/master.m3u8")).header("X-Failover-Status", "502").GET()).status());
+        assertEquals(503, Http.send(java.net.http.HttpRequest.newBuilder(base.resolve(path))
+                .header("X-Failover-Status", "500").GET()).status());
         node.platform().draining().set(false);
+        assertEquals(200, Http.send(java.net.http.HttpRequest.newBuilder(base.resolve(path))
+                .header("X-Failover-Status", "502").GET()).status());
     }
 
     @Test
