@@ -347,6 +347,8 @@ write_cluster_env() {
     kv NODE_JAVA_OPTS "${NODE_JAVA_OPTS:-$DEFAULT_NODE_JAVA_OPTS${JAVA_OPTS:+ $JAVA_OPTS}}"
     kv NODE_CDS_DIR "${NODE_CDS_DIR:-$RUN_DIR/cds}"
     kv VIDFORGE_CLASSPATH "${VIDFORGE_CLASSPATH:-}"
+    # Every node is behind this cluster's nginx: a draining node answers nginx's X-Failover-Status.
+    kv BEHIND_PROXY true
     local v
     for v in $CLUSTER_SETTINGS; do
       if [ -n "${!v:-}" ]; then kv "$v" "${!v}"; fi

@@ -124,7 +124,7 @@ public final class Node implements AutoCloseable {
                         // that is about to close.
                         res.header(HeaderValues.CONNECTION_CLOSE);
                         if (refusedWhileDraining(req)) {
-                            Responses.error(res, DrainingRefusal.status(req), "NODE_DRAINING",
+                            Responses.error(res, platform.drainingRefusal().status(req), "NODE_DRAINING",
                                     "This node is shutting down; retry the request.");
                             return;
                         }

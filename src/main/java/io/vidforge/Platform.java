@@ -8,6 +8,7 @@ import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRepository;
 import io.vidforge.events.EventLog;
 import io.vidforge.events.Events;
+import io.vidforge.http.DrainingRefusal;
 import io.vidforge.media.Ladder;
 import io.vidforge.storage.EmbeddedS3;
 import io.vidforge.storage.ObjectStore;
@@ -35,6 +36,7 @@ public final class Platform implements AutoCloseable {
     private final EventLog eventLog;
     private final Ladder ladder;
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final DrainingRefusal drainingRefusal;
 
     private Platform(Settings settings, String nodeId, Clock clock, EmbeddedS3 embeddedS3, ObjectStore store,
                      Database db, EventLog eventLog) {
@@ -54,6 +56,7 @@ public final class Platform implements AutoCloseable {
         });
         this.eventLog = eventLog;
         this.ladder = Ladder.standard(settings.segmentSeconds());
+        this.drainingRefusal = new DrainingRefusal(draining::get, settings.flag("BEHIND_PROXY", false));
     }
 
     public static Platform open(Settings settings, String nodeId, Clock clock) {
@@ -107,6 +110,11 @@ public final class Platform implements AutoCloseable {
     /** Set when the node was asked to stop: it refuses new work while in-flight work finishes. */
     public AtomicBoolean draining() {
         return draining;
+    }
+
+    /** How this node refuses requests while draining (the status depends on the proxy in front). */
+    public DrainingRefusal drainingRefusal() {
+        return drainingRefusal;
     }
 
     @Override

@@ -3,31 +3,51 @@ package io.vidforge.http;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
+import java.util.function.BooleanSupplier;
 
 /**
- * The answer of a draining node to a request it will not start: {@code NODE_DRAINING}, with the status
- * the proxy in front asks for.
+ * How a draining node refuses a request it will not start: {@code NODE_DRAINING}, with the status the
+ * proxy in front asks for.
  *
  * <p>nginx must move a draining node's sessions to another node, but must not mark a healthy node down
- * when it answers 503 because S3 or the database is out (that took every segment node out and refused
- * the cached segments too). Both are 503s to a client, so nginx cannot tell them apart by status: on the
- * playback routes it sends {@code X-Failover-Status: 502}, retries (and marks down) only on 502, and
- * turns a 502 that reaches the end into its own JSON 503. A client talking to the node directly sends
- * no such header and gets the contract's 503.
+ * when it answers 503 because S3 is out (that took every segment node out and refused the cached segments
+ * too). Both are 503s to a client, so nginx cannot tell them apart by status: on the playback routes it
+ * sends {@code X-Failover-Status: 502}, retries (and marks down) only on 502, and turns a 502 it could not
+ * retry elsewhere into its own JSON 503. Only a node started behind that nginx ({@code BEHIND_PROXY=true},
+ * set by {@code ./run.sh cluster}) honours the header: a client talking to a node directly always gets the
+ * contract's 503, whatever it sends.
  */
 public final class DrainingRefusal {
     public static final HeaderName FAILOVER_STATUS = HeaderNames.create("X-Failover-Status");
     private static final int DEFAULT = 503;
+    private static final int PROXY_FAILOVER = 502;
 
-    private DrainingRefusal() {
+    private final BooleanSupplier draining;
+    private final boolean behindProxy;
+
+    public DrainingRefusal(BooleanSupplier draining, boolean behindProxy) {
+        this.draining = draining;
+        this.behindProxy = behindProxy;
     }
 
-    /** 502 when the proxy asked for it, otherwise 503; no other status can be asked for. */
-    public static int status(ServerRequest req) {
-        return req.headers().first(FAILOVER_STATUS).map(String::trim).filter("502"::equals).map(s -> 502).orElse(DEFAULT);
+    public boolean draining() {
+        return draining.getAsBoolean();
     }
 
-    public static ApiException exception(ServerRequest req) {
-        return new ApiException(status(req), "NODE_DRAINING", "This node is shutting down; retry the request.");
+    /** The refusal's status for this request. */
+    public int status(ServerRequest req) {
+        return statusFor(req.headers().first(FAILOVER_STATUS).orElse(null));
+    }
+
+    /** 502 when the node is behind the proxy and the proxy asked for exactly that; otherwise 503. */
+    public int statusFor(String failoverHeader) {
+        return behindProxy && failoverHeader != null && failoverHeader.trim().equals("502") ? PROXY_FAILOVER : DEFAULT;
+    }
+
+    /** Throws the refusal when the node is draining. */
+    public void refuseIfDraining(ServerRequest req) {
+        if (draining()) {
+            throw new ApiException(status(req), "NODE_DRAINING", "This node is shutting down; retry the request.");
+        }
     }
 }

@@ -28,8 +28,8 @@ public final class SegmentModule implements RoleModule {
         this.cache = new SegmentCache(origin, settings.cacheBytes());
         this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
                 settings.prefetchQueue(), platform.nodeId());
-        this.service = new SegmentService(platform.nodeId(), platform.draining()::get,
-                new VideoCatalog(platform.videos(), settings.videoCacheTtl()), cache, readAhead, events,
+        this.service = new SegmentService(platform.nodeId(), platform.drainingRefusal(),
+                new VideoCatalog(platform.videos()::find, settings.videoCacheTtl()), cache, readAhead, events,
                 platform.videos()::posterKey);
     }
 

@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 
 /**
  * The playback routes: masters that start sessions, and each session's variant playlists, init and
@@ -53,7 +52,7 @@ public final class SegmentService implements HttpService {
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("origin-read-", 0).factory());
 
     private final String nodeId;
-    private final BooleanSupplier draining;
+    private final DrainingRefusal draining; // nginx retries its refusals on another node: the session moves
     private final VideoCatalog catalog;
     private final SegmentCache cache;
     private final ReadAhead readAhead;
@@ -61,7 +60,7 @@ public final class SegmentService implements HttpService {
     private final SessionShaper shaper = new SessionShaper();
     private final java.util.function.Function<String, Optional<String>> posters;
 
-    public SegmentService(String nodeId, BooleanSupplier draining, VideoCatalog catalog, SegmentCache cache,
+    public SegmentService(String nodeId, DrainingRefusal draining, VideoCatalog catalog, SegmentCache cache,
                           ReadAhead readAhead, PlaybackEvents events,
                           java.util.function.Function<String, Optional<String>> posters) {
         this.posters = posters;
@@ -122,7 +121,7 @@ public final class SegmentService implements HttpService {
     }
 
     private void malformed(ServerRequest req, ServerResponse res) {
-        refuseWhileDraining(req);
+        draining.refuseIfDraining(req);
         throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are /s/{session}/{video_id}/master.m3u8"
                 + " and /s/{session}/{video_id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s.");
     }
@@ -175,7 +174,7 @@ public final class SegmentService implements HttpService {
     /** {@code /play/{id}/master.m3u8[?session=S]}: a new session (or the one asked for), never a redirect. */
     private void playMaster(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
-        refuseWhileDraining(req);
+        draining.refuseIfDraining(req);
         String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
         String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
         master(req, res, session, videoId, t0);
@@ -183,7 +182,7 @@ public final class SegmentService implements HttpService {
 
     private void sessionMaster(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
-        refuseWhileDraining(req);
+        draining.refuseIfDraining(req);
         String session = SessionIds.require(req.path().pathParameters().get("session"));
         String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
         master(req, res, session, videoId, t0);
@@ -208,7 +207,7 @@ public final class SegmentService implements HttpService {
     /** {@code /s/{session}/{id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s}. */
     private void variantFile(ServerRequest req, ServerResponse res) {
         long t0 = System.nanoTime();
-        refuseWhileDraining(req);
+        draining.refuseIfDraining(req);
         var params = req.path().pathParameters();
         String session = SessionIds.require(params.get("session"));
         String videoId = PlaybackPaths.videoId(params.get("id"));
@@ -411,13 +410,6 @@ public final class SegmentService implements HttpService {
             return SentBody.cutShort(out.written(), e);
         }
         return SentBody.whole(length);
-    }
-
-    private void refuseWhileDraining(ServerRequest req) {
-        if (draining.getAsBoolean()) {
-            // nginx retries the refusal on another node (a 502, as it asks for): the session moves.
-            throw DrainingRefusal.exception(req);
-        }
     }
 
     private static boolean isHead(ServerRequest req) {

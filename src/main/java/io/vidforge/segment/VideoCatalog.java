@@ -2,42 +2,103 @@ package io.vidforge.segment;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
-import io.vidforge.db.VideoRepository;
 import io.vidforge.http.ApiException;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Video metadata for playback, with a short-lived in-memory copy of ready videos so a playing session
- * costs no database query per segment. A ready video changes only when a forced reprocess publishes a
- * new ladder; a node may keep serving the old one (whose objects stay in S3) for up to the TTL. Videos
- * that are not ready are not cached, so playback starts the moment the video is published.
+ * Video metadata for playback, with an in-memory copy of ready videos so a playing session costs no
+ * database query per segment.
+ *
+ * <p>A copy older than the TTL is still answered at once while one background read per video refreshes
+ * it (stale while revalidating). So a playing session never waits for the database, and while the
+ * database is out the videos a node has played keep playing from its cache: a failed refresh keeps the
+ * last known ready video. (Waiting on the database instead held each request for the pool's 5 s timeout,
+ * past nginx's 3 s read timeout, which then took every segment node out.) A ready video changes only when
+ * a forced reprocess publishes a new ladder; a node may keep serving the old one (whose objects stay in
+ * S3) for the TTL plus one request. Videos that are not ready are not cached, so playback starts the
+ * moment the video is published. A TTL of 0 reads the database on every request.
  */
 public final class VideoCatalog {
+    private static final Logger LOG = Logger.getLogger(VideoCatalog.class.getName());
     private static final int MAX_VIDEOS = 10_000;
 
-    private final VideoRepository videos;
-    private final Cache<String, Video> ready;
+    private record Entry(Video video, long loadedNanos) {
+    }
 
-    public VideoCatalog(VideoRepository videos, Duration ttl) {
-        this.videos = videos;
-        this.ready = CacheBuilder.newBuilder().expireAfterWrite(ttl).maximumSize(MAX_VIDEOS).build();
+    private final Function<String, Optional<Video>> lookup;
+    private final long ttlNanos;
+    private final LongSupplier nanoTime;
+    private final Cache<String, Entry> ready;
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+
+    public VideoCatalog(Function<String, Optional<Video>> lookup, Duration ttl) {
+        this(lookup, ttl, System::nanoTime);
+    }
+
+    VideoCatalog(Function<String, Optional<Video>> lookup, Duration ttl, LongSupplier nanoTime) {
+        this.lookup = lookup;
+        this.ttlNanos = ttl.toNanos();
+        this.nanoTime = nanoTime;
+        this.ready = CacheBuilder.newBuilder().maximumSize(MAX_VIDEOS).build();
     }
 
     /** The ready video; 404 when there is none, 409 VIDEO_NOT_READY while it is being processed. */
     public Video ready(String videoId) {
-        Video cached = ready.getIfPresent(videoId);
-        if (cached != null) {
-            return cached;
+        Entry known = ready.getIfPresent(videoId);
+        if (known == null) {
+            return load(videoId);
         }
-        Video v = videos.find(videoId)
+        if (nanoTime.getAsLong() - known.loadedNanos() >= ttlNanos && refreshing.add(videoId)) {
+            Thread.ofVirtual().name("catalog-refresh").start(() -> refresh(videoId));
+        }
+        return known.video();
+    }
+
+    /** Background refreshes under way (tests wait for them). */
+    int refreshing() {
+        return refreshing.size();
+    }
+
+    private Video load(String videoId) {
+        Video v = lookup.apply(videoId)
                 .orElseThrow(() -> ApiException.notFound("There is no video " + videoId + "."));
-        if (v.status() != VideoStatus.READY || v.variants() == null || v.variants().isEmpty()) {
+        if (!playable(v)) {
             throw new ApiException(409, "VIDEO_NOT_READY", "The video is " + v.status().id()
                     + "; it can be played once it is ready (GET /videos/" + videoId + " shows its progress).");
         }
-        ready.put(videoId, v);
+        if (ttlNanos > 0) {
+            ready.put(videoId, new Entry(v, nanoTime.getAsLong()));
+        }
         return v;
+    }
+
+    private void refresh(String videoId) {
+        try {
+            Optional<Video> v = lookup.apply(videoId);
+            if (v.isPresent() && playable(v.get())) {
+                ready.put(videoId, new Entry(v.get(), nanoTime.getAsLong()));
+            } else {
+                ready.invalidate(videoId); // reprocessing or gone: the next request says so
+            }
+        } catch (RuntimeException e) {
+            // The database is out: the last known ready video keeps playing; the next request after the TTL
+            // tries again (at most one read per video at a time).
+            LOG.log(Level.FINE, "refresh of video " + videoId + " failed; serving the last known copy", e);
+        } finally {
+            refreshing.remove(videoId);
+        }
+    }
+
+    private static boolean playable(Video v) {
+        return v.status() == VideoStatus.READY && v.variants() != null && !v.variants().isEmpty();
     }
 }

@@ -313,6 +313,9 @@ class PlaybackRoutingTest {
                 assertEquals(200, a.status(), "no error reached a client while " + node + " drained: " + a);
             }
         }
+        // How: the node refused with the 502 nginx asks for on playback routes, and nginx went on to the fallback.
+        assertTrue(cluster.accessLog().stream().anyMatch(a -> a.msec() >= stoppedAtMsec && watched.contains(a.session())
+                && a.upstreamStatus().startsWith("502")), "nginx retried a draining node's 502 elsewhere");
 
         cluster.startNode(node);
         Await.until(Duration.ofSeconds(30), "sessions back on " + node,

@@ -31,7 +31,9 @@ class SegmentRoutesTest {
 
     @BeforeEach
     void start() {
-        node = TestNodes.start(TestNodes.environment("segment-routes"), "segment-1", Set.of(Role.SEGMENT));
+        java.util.Map<String, String> env = TestNodes.environment("segment-routes");
+        env.put("BEHIND_PROXY", "true"); // as ./run.sh cluster starts it: nginx's X-Failover-Status is honoured
+        node = TestNodes.start(env, "segment-1", Set.of(Role.SEGMENT));
         video = FakeLadder.publish(node.platform(), "routes", 3, 4, 3_000);
         base = node.baseUri();
     }
@@ -244,6 +246,8 @@ class SegmentRoutesTest {
         assertEquals("NODE_DRAINING", proxied.json().path("error").path("code").asText());
         assertEquals(502, Http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/play/" + video.videoId()
                 + "/master.m3u8")).header("X-Failover-Status", "502").GET()).status());
+        assertEquals(502, Http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/player/"))
+                .header("X-Failover-Status", "502").GET()).status(), "the player page, refused by the node's filter");
         assertEquals(503, Http.send(java.net.http.HttpRequest.newBuilder(base.resolve(path))
                 .header("X-Failover-Status", "500").GET()).status());
         node.platform().draining().set(false);

@@ -1,0 +1,143 @@
+package io.vidforge.segment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vidforge.db.DataAccessException;
+import io.vidforge.http.ApiException;
+import io.vidforge.model.Variant;
+import io.vidforge.model.Video;
+import io.vidforge.model.VideoStatus;
+import io.vidforge.testing.Await;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** Unit tests with a fake lookup and a fake clock: the database is what the catalog shields playback from. */
+class VideoCatalogTest {
+    private static final Duration TTL = Duration.ofSeconds(5);
+    private static final String ID = "a".repeat(64);
+
+    private final AtomicLong now = new AtomicLong();
+    private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicReference<Function<String, Optional<Video>>> database = new AtomicReference<>();
+    private final VideoCatalog catalog = new VideoCatalog(id -> {
+        reads.incrementAndGet();
+        return database.get().apply(id);
+    }, TTL, now::get);
+
+    @Test
+    void a_ready_video_is_read_once_per_ttl() {
+        Video v1 = video(VideoStatus.READY, 1);
+        database.set(id -> Optional.of(v1));
+        assertSame(v1, catalog.ready(ID));
+        now.addAndGet(TTL.toNanos() - 1);
+        assertSame(v1, catalog.ready(ID));
+        assertEquals(1, reads.get());
+    }
+
+    @Test
+    void an_expired_copy_is_answered_at_once_while_one_background_read_refreshes_it() throws Exception {
+        Video v1 = video(VideoStatus.READY, 1);
+        Video v2 = video(VideoStatus.READY, 2);
+        database.set(id -> Optional.of(v1));
+        catalog.ready(ID);
+        CountDownLatch release = new CountDownLatch(1);
+        database.set(id -> {
+            await(release); // a slow database: the requests below must not wait for it
+            return Optional.of(v2);
+        });
+        now.addAndGet(TTL.toNanos());
+        for (int i = 0; i < 5; i++) {
+            assertSame(v1, catalog.ready(ID), "the last copy, without waiting for the database");
+        }
+        release.countDown();
+        Await.until(Duration.ofSeconds(10), "the refresh to finish", () -> catalog.refreshing() == 0);
+        assertEquals(2, reads.get(), "one load, one refresh for five requests");
+        assertSame(v2, catalog.ready(ID), "the refreshed copy");
+    }
+
+    @Test
+    void while_the_database_is_out_the_last_known_ready_video_keeps_playing() {
+        Video v1 = video(VideoStatus.READY, 1);
+        database.set(id -> Optional.of(v1));
+        catalog.ready(ID);
+        database.set(id -> {
+            throw DataAccessException.of(new SQLException("connection refused", "08001"));
+        });
+        for (int round = 1; round <= 3; round++) {
+            now.addAndGet(TTL.toNanos());
+            assertSame(v1, catalog.ready(ID));
+            Await.until(Duration.ofSeconds(10), "the failed refresh to finish", () -> catalog.refreshing() == 0);
+            assertSame(v1, catalog.ready(ID), "a failed refresh keeps the copy");
+        }
+        assertTrue(reads.get() >= 4, "each expired request tried the database again: " + reads.get());
+        // A video the node has never seen cannot be answered without the database: its error goes up
+        // (the node's error handler makes it a 503 DATABASE_UNAVAILABLE).
+        assertThrows(DataAccessException.class, () -> catalog.ready("b".repeat(64)));
+    }
+
+    @Test
+    void a_refresh_that_finds_the_video_no_longer_ready_drops_it() {
+        database.set(id -> Optional.of(video(VideoStatus.READY, 1)));
+        catalog.ready(ID);
+        database.set(id -> Optional.of(video(VideoStatus.PROCESSING, 2)));
+        now.addAndGet(TTL.toNanos());
+        catalog.ready(ID); // still the old copy; the refresh runs
+        Await.until(Duration.ofSeconds(10), "the refresh to finish", () -> catalog.refreshing() == 0);
+        ApiException e = assertThrows(ApiException.class, () -> catalog.ready(ID));
+        assertEquals(409, e.status());
+        assertEquals("VIDEO_NOT_READY", e.code());
+    }
+
+    @Test
+    void unknown_and_unready_videos_are_never_cached() {
+        database.set(id -> Optional.empty());
+        assertEquals(404, assertThrows(ApiException.class, () -> catalog.ready(ID)).status());
+        database.set(id -> Optional.of(video(VideoStatus.PROCESSING, 1)));
+        assertEquals(409, assertThrows(ApiException.class, () -> catalog.ready(ID)).status());
+        Video ready = video(VideoStatus.READY, 1);
+        database.set(id -> Optional.of(ready));
+        assertSame(ready, catalog.ready(ID), "playable the moment it is published");
+    }
+
+    @Test
+    void a_ttl_of_zero_reads_the_database_on_every_request() {
+        VideoCatalog uncached = new VideoCatalog(id -> {
+            reads.incrementAndGet();
+            return Optional.of(video(VideoStatus.READY, 1));
+        }, Duration.ZERO, now::get);
+        uncached.ready(ID);
+        uncached.ready(ID);
+        assertEquals(2, reads.get());
+    }
+
+    private static Video video(VideoStatus status, int generation) {
+        List<Variant> variants = status == VideoStatus.READY
+                ? List.of(new Variant("360p", 640, 360, 800_000, 700_000, "avc1.64001e,mp4a.40.2", 30, 3, 2, "p/360p/"))
+                : List.of();
+        return new Video(ID, "sha", "p", status, "t", "f.mp4", "video/mp4", 1, "raw/x", generation, null, variants,
+                null, null, 0, 0);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the database");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
