@@ -69,7 +69,8 @@ public final class ProgressiveRead {
     }
 
     private int sendable() {
-        return done && failure == null ? filled : Math.min(filled, bytes.length - 1);
+        // Once done, whatever arrived is final, even if storing it failed: a whole body is sent whole.
+        return done ? filled : Math.min(filled, bytes.length - 1);
     }
 
     synchronized byte[] array() {

@@ -7,7 +7,6 @@ import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -24,12 +23,15 @@ import java.util.logging.Logger;
  * last known ready video. (Waiting on the database instead held each request for the pool's 5 s timeout,
  * past nginx's 3 s read timeout, which then took every segment node out.) A ready video changes only when
  * a forced reprocess publishes a new ladder; a node may keep serving the old one (whose objects stay in
- * S3) for the TTL plus one request. Videos that are not ready are not cached, so playback starts the
- * moment the video is published. A TTL of 0 reads the database on every request.
+ * S3) for the TTL plus the refresh's read (the whole outage, while the database is out). A refresh that
+ * has not answered in {@link #REFRESH_GIVE_UP} no longer blocks the next one (a stalled connection has no
+ * query timeout). Videos that are not ready are not cached, so playback starts the moment the video is
+ * published. A TTL of 0 reads the database on every request.
  */
 public final class VideoCatalog {
     private static final Logger LOG = Logger.getLogger(VideoCatalog.class.getName());
     private static final int MAX_VIDEOS = 10_000;
+    static final Duration REFRESH_GIVE_UP = Duration.ofSeconds(30);
 
     private record Entry(Video video, long loadedNanos) {
     }
@@ -38,7 +40,8 @@ public final class VideoCatalog {
     private final long ttlNanos;
     private final LongSupplier nanoTime;
     private final Cache<String, Entry> ready;
-    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    // Video id -> when its refresh started: at most one refresh per video at a time.
+    private final ConcurrentHashMap<String, Long> refreshing = new ConcurrentHashMap<>();
 
     public VideoCatalog(Function<String, Optional<Video>> lookup, Duration ttl) {
         this(lookup, ttl, System::nanoTime);
@@ -57,10 +60,22 @@ public final class VideoCatalog {
         if (known == null) {
             return load(videoId);
         }
-        if (nanoTime.getAsLong() - known.loadedNanos() >= ttlNanos && refreshing.add(videoId)) {
-            Thread.ofVirtual().name("catalog-refresh").start(() -> refresh(videoId));
+        long now = nanoTime.getAsLong();
+        if (now - known.loadedNanos() >= ttlNanos && claimRefresh(videoId, now)) {
+            try {
+                Thread.ofVirtual().name("catalog-refresh").start(() -> refresh(videoId, known, now));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                refreshing.remove(videoId, now); // the next request tries again; this one has its copy
+            }
         }
         return known.video();
+    }
+
+    /** True when this request starts the video's refresh: none is running, or the running one gave up. */
+    private boolean claimRefresh(String videoId, long now) {
+        Long started = refreshing.putIfAbsent(videoId, now);
+        return started == null
+                || now - started >= REFRESH_GIVE_UP.toNanos() && refreshing.replace(videoId, started, now);
     }
 
     /** Background refreshes under way (tests wait for them). */
@@ -81,20 +96,21 @@ public final class VideoCatalog {
         return v;
     }
 
-    private void refresh(String videoId) {
+    private void refresh(String videoId, Entry known, long started) {
         try {
             Optional<Video> v = lookup.apply(videoId);
+            // Only over the copy this refresh was for: a newer one (loaded after an eviction) stays.
             if (v.isPresent() && playable(v.get())) {
-                ready.put(videoId, new Entry(v.get(), nanoTime.getAsLong()));
+                ready.asMap().replace(videoId, known, new Entry(v.get(), nanoTime.getAsLong()));
             } else {
-                ready.invalidate(videoId); // reprocessing or gone: the next request says so
+                ready.asMap().remove(videoId, known); // reprocessing or gone: the next request says so
             }
         } catch (RuntimeException e) {
             // The database is out: the last known ready video keeps playing; the next request after the TTL
             // tries again (at most one read per video at a time).
             LOG.log(Level.FINE, "refresh of video " + videoId + " failed; serving the last known copy", e);
         } finally {
-            refreshing.remove(videoId);
+            refreshing.remove(videoId, started);
         }
     }
 

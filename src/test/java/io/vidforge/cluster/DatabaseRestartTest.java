@@ -111,7 +111,6 @@ class DatabaseRestartTest {
         for (Fetch f : during) {
             assertTrue(f.ok(), "a session that was playing keeps playing without the database: " + f);
         }
-        assertFalse(postgres.accepting(), "the database was still down during the replay");
         Thread.sleep(Math.max(0, Duration.between(Instant.now(), down.plus(DOWN)).toMillis())); // the outage's length
 
         postgres.startServer();

@@ -33,13 +33,22 @@ class ProgressiveReadTest {
     }
 
     @Test
-    void a_read_that_fails_never_looks_complete() throws Exception {
+    void a_read_that_breaks_off_never_looks_complete() throws Exception {
+        ProgressiveRead read = new ProgressiveRead();
+        read.begin(new byte[10]);
+        read.advance(6);
+        read.finish(new IllegalStateException("the origin went away"));
+        assertEquals(6, read.awaitBeyond(0));
+        assertThrows(IllegalStateException.class, () -> read.awaitBeyond(6));
+    }
+
+    @Test
+    void a_whole_body_whose_storing_failed_is_still_sent_whole() throws Exception {
         ProgressiveRead read = new ProgressiveRead();
         read.begin(new byte[10]);
         read.advance(10);
         read.finish(new IllegalStateException("storing failed"));
-        assertEquals(9, read.awaitBeyond(0));
-        assertThrows(IllegalStateException.class, () -> read.awaitBeyond(9));
+        assertEquals(10, read.awaitBeyond(9));
     }
 
     @Test

@@ -229,6 +229,19 @@ class SegmentRoutesTest {
     }
 
     @Test
+    void a_node_not_behind_nginx_answers_a_client_asking_for_502_with_the_contracts_503() {
+        try (Node direct = TestNodes.start(TestNodes.environment("segment-direct"), "segment-9", Set.of(Role.SEGMENT))) {
+            direct.platform().draining().set(true);
+            for (String path : List.of("/s/d9/" + "0".repeat(64) + "/master.m3u8", "/player/")) {
+                Http.Response r = Http.send(java.net.http.HttpRequest.newBuilder(direct.baseUri().resolve(path))
+                        .header("X-Failover-Status", "502").GET());
+                assertEquals(503, r.status(), path);
+                assertEquals("NODE_DRAINING", r.json().path("error").path("code").asText(), path);
+            }
+        }
+    }
+
+    @Test
     void draining_node_answers_503_to_new_playback_requests_and_the_502_nginx_asks_for_behind_it() {
         String path = Playback.path("d1", video.videoId(), "720p", "seg_00000.m4s");
         assertEquals(200, Http.get(base.resolve(path)).status());

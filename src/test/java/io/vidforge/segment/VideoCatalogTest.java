@@ -88,6 +88,32 @@ class VideoCatalogTest {
     }
 
     @Test
+    void a_refresh_stuck_on_a_stalled_connection_does_not_block_the_next_one_for_ever() {
+        Video v1 = video(VideoStatus.READY, 1);
+        Video v2 = video(VideoStatus.READY, 2);
+        database.set(id -> Optional.of(v1));
+        catalog.ready(ID);
+        CountDownLatch never = new CountDownLatch(1);
+        database.set(id -> {
+            await(never); // a connection that accepted the query and stalled
+            return Optional.of(v1);
+        });
+        now.addAndGet(TTL.toNanos());
+        catalog.ready(ID);
+        Await.until(Duration.ofSeconds(10), "the first refresh to reach the database", () -> reads.get() == 2);
+        now.addAndGet(VideoCatalog.REFRESH_GIVE_UP.toNanos() - 1);
+        catalog.ready(ID);
+        assertEquals(2, reads.get(), "still waiting for the first refresh");
+        database.set(id -> Optional.of(v2));
+        now.addAndGet(1);
+        assertSame(v1, catalog.ready(ID));
+        Await.until(Duration.ofSeconds(10), "a second refresh to replace the copy", () -> catalog.ready(ID) == v2);
+        never.countDown(); // the stalled one answers late, with an older row: it does not overwrite the newer copy
+        Await.until(Duration.ofSeconds(10), "every refresh to finish", () -> catalog.refreshing() == 0);
+        assertSame(v2, catalog.ready(ID));
+    }
+
+    @Test
     void a_refresh_that_finds_the_video_no_longer_ready_drops_it() {
         database.set(id -> Optional.of(video(VideoStatus.READY, 1)));
         catalog.ready(ID);
