@@ -6,11 +6,6 @@ package io.vidforge.segment;
  * writes each newly filled range to its client, so a miss costs about one origin read instead of an
  * origin read plus a full second transfer (store and forward). The loader never waits for the client:
  * a slow client cannot delay the cache fill other requests wait on.
- *
- * <p>The last byte is held back until the lookup has {@link #finish}ed, which is after the cache holds
- * the object: a client that has the whole body and asks again is answered from the cache (a HIT), never
- * by waiting on a read that is still being stored (measured under load: the follower sent the last
- * range while the loader was still copying and inserting, and the repeat request was a MISS).
  */
 public final class ProgressiveRead {
     /** Followers are woken per this many new bytes (or at the end): fewer, larger socket writes. */
@@ -52,25 +47,17 @@ public final class ProgressiveRead {
         return bytes == null ? -1 : bytes.length;
     }
 
-    /**
-     * Waits until more than {@code from} bytes may be sent; returns how many. The last byte only once the
-     * lookup finished (the object is in the cache by then).
-     */
+    /** Waits until more than {@code from} bytes are filled; returns the filled length. */
     synchronized int awaitBeyond(int from) throws InterruptedException {
-        while (sendable() <= from && !done) {
+        while (filled <= from && !done) {
             wait();
         }
         // filled may be ahead of what woke us; that is fine, it is all final
-        if (sendable() <= from) {
+        if (filled <= from) {
             throw new IllegalStateException("the origin read ended after " + filled + " of " + bytes.length
                     + " bytes", failure);
         }
-        return sendable();
-    }
-
-    private int sendable() {
-        // Once done, whatever arrived is final, even if storing it failed: a whole body is sent whole.
-        return done ? filled : Math.min(filled, bytes.length - 1);
+        return filled;
     }
 
     synchronized byte[] array() {

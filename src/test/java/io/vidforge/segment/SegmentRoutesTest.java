@@ -16,6 +16,7 @@ import io.vidforge.testing.Http;
 import io.vidforge.testing.TestNodes;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -119,10 +120,12 @@ class SegmentRoutesTest {
             assertTrue(exposed.contains(h), exposed);
         }
         assertArrayEquals(video.bytes("480p", "seg_00002.m4s"), seg.body());
-        // Segment 2 was prefetched after... nothing (first request): MISS; asked again: HIT.
+        // Segment 2 was prefetched after... nothing (first request): MISS; asked again: HIT, once the read is
+        // stored (the client can have the last byte a moment before the cache holds the object: a request in
+        // that moment joins the read, JOINED, and is counted as a miss).
         assertEquals("MISS", seg.header("X-Cache"));
-        assertEquals("HIT", Http.get(base.resolve(Playback.path(s, video.videoId(), "480p", "seg_00002.m4s")))
-                .header("X-Cache"));
+        Await.until(Duration.ofSeconds(10), "segment 2 asked again is a HIT", () -> "HIT".equals(Http.get(base.resolve(
+                Playback.path(s, video.videoId(), "480p", "seg_00002.m4s"))).header("X-Cache")));
     }
 
     @Test
