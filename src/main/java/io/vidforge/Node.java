@@ -14,7 +14,6 @@ import io.vidforge.http.DrainingRefusal;
 import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
-import io.vidforge.http.Responses;
 import io.vidforge.metrics.NodeMetrics;
 import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
@@ -124,8 +123,7 @@ public final class Node implements AutoCloseable {
                         // that is about to close.
                         res.header(HeaderValues.CONNECTION_CLOSE);
                         if (refusedWhileDraining(req)) {
-                            Responses.error(res, platform.drainingRefusal().status(req), "NODE_DRAINING",
-                                    "This node is shutting down; retry the request.");
+                            platform.drainingRefusal().send(req, res);
                             return;
                         }
                     }

@@ -3,6 +3,7 @@ package io.vidforge.http;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,6 +22,8 @@ public final class DrainingRefusal {
     public static final HeaderName FAILOVER_STATUS = HeaderNames.create("X-Failover-Status");
     private static final int DEFAULT = 503;
     private static final int PROXY_FAILOVER = 502;
+    private static final String CODE = "NODE_DRAINING";
+    private static final String MESSAGE = "This node is shutting down; retry the request.";
 
     private final BooleanSupplier draining;
     private final boolean behindProxy;
@@ -44,10 +47,15 @@ public final class DrainingRefusal {
         return behindProxy && failoverHeader != null && failoverHeader.trim().equals("502") ? PROXY_FAILOVER : DEFAULT;
     }
 
-    /** Throws the refusal when the node is draining. */
+    /** Throws the refusal when the node is draining (handlers; the error handler answers it). */
     public void refuseIfDraining(ServerRequest req) {
         if (draining()) {
-            throw new ApiException(status(req), "NODE_DRAINING", "This node is shutting down; retry the request.");
+            throw new ApiException(status(req), CODE, MESSAGE);
         }
+    }
+
+    /** Answers the refusal directly (filters, which answer instead of throwing). */
+    public void send(ServerRequest req, ServerResponse res) {
+        Responses.error(res, status(req), CODE, MESSAGE);
     }
 }

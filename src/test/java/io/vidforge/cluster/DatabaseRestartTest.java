@@ -18,7 +18,6 @@ import io.vidforge.testing.MediaClips;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -73,11 +72,7 @@ class DatabaseRestartTest {
         String played = cluster.upload(clips.make(MediaClips.Clip.of("db-restart-played", 640, 360, 4.5, 2)), "db-played");
         awaitReady(cluster, played, Duration.ofMinutes(2));
         ClusterPlayer player = new ClusterPlayer(cluster.uri("/"), "db-outage", played);
-        List<Fetch> before = new ArrayList<>(player.open("240p"));
-        for (int i = 0; i < player.segments().size(); i++) {
-            before.add(player.segment(i));
-        }
-        before.forEach(f -> assertTrue(f.ok(), f.toString()));
+        player.playThrough("240p").forEach(f -> assertTrue(f.ok(), f.toString()));
 
         List<String> ids = List.of(
                 cluster.upload(clips.make(MediaClips.Clip.of("db-restart-a", 640, 360, 6, 2)), "db-a"),
@@ -103,11 +98,7 @@ class DatabaseRestartTest {
         // By now the segment node's copy of the played video is older than VIDEO_CACHE_SECONDS (5 s): it is
         // answered at once while a background read fails, so the session plays on (reading the database
         // first held each request past nginx's 3 s read timeout, which then took the node out).
-        List<Fetch> during = new ArrayList<>();
-        during.add(player.playlist());
-        for (int i = 0; i < player.segments().size(); i++) {
-            during.add(player.segment(i));
-        }
+        List<Fetch> during = player.replay();
         for (Fetch f : during) {
             assertTrue(f.ok(), "a session that was playing keeps playing without the database: " + f);
         }

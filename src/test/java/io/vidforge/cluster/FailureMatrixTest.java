@@ -168,10 +168,7 @@ class FailureMatrixTest {
         awaitReady(cluster, id, Duration.ofMinutes(3));
         // One session played through before the outage: every 240p object is cached on its home node.
         ClusterPlayer cached = new ClusterPlayer(cluster.uri("/"), "outage-cached", id);
-        List<Fetch> warm = new ArrayList<>(cached.open("240p"));
-        for (int i = 0; i < cached.segments().size(); i++) {
-            warm.add(cached.segment(i));
-        }
+        List<Fetch> warm = cached.playThrough("240p");
         warm.forEach(f -> assertTrue(f.ok(), f.toString()));
         String home = warm.get(warm.size() - 1).node();
         ClusterPlayer fresh = new ClusterPlayer(cluster.uri("/"), "outage-fresh", id); // its 360p is cached nowhere
@@ -180,11 +177,7 @@ class FailureMatrixTest {
         cluster.stopNode("s3");
         long outageStart = System.currentTimeMillis();
         // Cached objects keep playing, from the session's home node.
-        List<Fetch> replay = new ArrayList<>();
-        replay.add(cached.playlist());
-        for (int i = 0; i < cached.segments().size(); i++) {
-            replay.add(cached.segment(i));
-        }
+        List<Fetch> replay = cached.replay();
         for (Fetch f : replay) {
             assertTrue(f.ok(), "a cached object plays during the outage: " + f);
             assertEquals(home, f.node(), "from the session's home: " + f);
@@ -228,14 +221,8 @@ class FailureMatrixTest {
         Instant back = Instant.now();
         // After the outage the fresh session plays through: playlist, init and every segment.
         List<Fetch> resumed = Await.value(Duration.ofSeconds(60), "the uncached session to play through", () -> {
-            List<Fetch> l = new ArrayList<>(fresh.open("360p"));
-            if (fresh.segments().isEmpty()) {
-                return null;
-            }
-            for (int i = 0; i < fresh.segments().size(); i++) {
-                l.add(fresh.segment(i));
-            }
-            return l.stream().allMatch(Fetch::ok) ? l : null;
+            List<Fetch> l = fresh.playThrough("360p");
+            return !fresh.segments().isEmpty() && l.stream().allMatch(Fetch::ok) ? l : null;
         });
         long recoveredMs = Duration.between(back, Instant.now()).toMillis();
         // Routing recovers by itself: each session settles on one node, the cached one on its old home.

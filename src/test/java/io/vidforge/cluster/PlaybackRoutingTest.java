@@ -91,11 +91,7 @@ class PlaybackRoutingTest {
             for (String s : sessionIds()) {
                 done.add(players.submit(() -> {
                     ClusterPlayer p = new ClusterPlayer(cluster.uri("/"), s, videoId);
-                    List<Fetch> fetches = new ArrayList<>(p.open(s.hashCode() % 2 == 0 ? "360p" : "240p"));
-                    for (int i = 0; i < p.segments().size(); i++) {
-                        fetches.add(p.segment(i));
-                    }
-                    bySession.put(s, fetches);
+                    bySession.put(s, p.playThrough(s.hashCode() % 2 == 0 ? "360p" : "240p"));
                 }));
             }
             for (Future<?> f : done) {

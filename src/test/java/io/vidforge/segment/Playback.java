@@ -43,6 +43,17 @@ final class Playback {
         return Http.get(base.resolve(path(session, videoId, variant, FakeLadder.Published.segment(index))));
     }
 
+    /**
+     * GETs {@code path} until it is answered from the cache. After a miss the client can have the last byte
+     * a moment before the cache holds the object; a request in that moment joins the read and is a MISS.
+     */
+    static Http.Response awaitHit(URI base, String path) {
+        return Await.value(Duration.ofSeconds(10), path + " asked again to be a HIT", () -> {
+            Http.Response r = get(base, path);
+            return "HIT".equals(r.header("X-Cache")) ? r : null;
+        });
+    }
+
     static Http.Response get(URI base, String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).GET();
         if (headers.length > 0) {

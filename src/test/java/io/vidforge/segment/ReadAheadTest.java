@@ -97,12 +97,8 @@ class ReadAheadTest {
     @Test
     void variant_switch_mid_stream_reads_the_next_segment_of_the_new_variant_ahead_from_its_playlist() {
         start(Map.of());
-        String s = Playback.startSession(base, video.videoId());
         String id = video.videoId();
-        for (int k = 0; k < 4; k++) {
-            Playback.segment(base, s, id, "720p", k);
-            awaitNextResult(s, "720p", k + 1);
-        }
+        String s = sessionPlayedUpTo("720p", 4);
         // The player's bandwidth estimate drops: it switches down after segment 3. The node knows where the
         // session is, so the new variant's playlist reads its init segment and segment 4, not segment 0.
         assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "480p", "index.m3u8"))).status());
@@ -131,12 +127,8 @@ class ReadAheadTest {
     @Test
     void a_session_that_starts_the_video_again_from_its_master_playlist_reads_segment_0_ahead() {
         start(Map.of());
-        String s = Playback.startSession(base, video.videoId());
         String id = video.videoId();
-        for (int k = 0; k < 3; k++) {
-            Playback.segment(base, s, id, "360p", k);
-            awaitNextResult(s, "360p", k + 1);
-        }
+        String s = sessionPlayedUpTo("360p", 3);
         // The viewer reloads the page: the same session asks for the master again, then the playlist.
         assertEquals(200, Http.get(base.resolve("/s/" + s + "/" + id + "/master.m3u8")).status());
         assertEquals(200, Http.get(base.resolve(Playback.path(s, id, "360p", "index.m3u8"))).status());
@@ -145,6 +137,16 @@ class ReadAheadTest {
     }
 
     /** The PREFETCH_RESULT of a start read-ahead ({@code kind} init, or segment {@code segment}; null: any). */
+    /** A new session that has played segments 0..n-1 of a variant, each followed by its k+1 read-ahead. */
+    private String sessionPlayedUpTo(String variant, int n) {
+        String s = Playback.startSession(base, video.videoId());
+        for (int k = 0; k < n; k++) {
+            Playback.segment(base, s, video.videoId(), variant, k);
+            awaitNextResult(s, variant, k + 1);
+        }
+        return s;
+    }
+
     private JsonNode awaitStartResult(String s, String variant, String kind, Integer segment) {
         return awaitResult(s, "start", variant, kind, segment);
     }

@@ -39,8 +39,7 @@ class VideoCatalogTest {
     @Test
     void a_ready_video_is_read_once_per_ttl() {
         Video v1 = video(VideoStatus.READY, 1);
-        database.set(id -> Optional.of(v1));
-        assertSame(v1, catalog.ready(ID));
+        loaded(v1);
         now.addAndGet(TTL.toNanos() - 1);
         assertSame(v1, catalog.ready(ID));
         assertEquals(1, reads.get());
@@ -50,13 +49,9 @@ class VideoCatalogTest {
     void an_expired_copy_is_answered_at_once_while_one_background_read_refreshes_it() throws Exception {
         Video v1 = video(VideoStatus.READY, 1);
         Video v2 = video(VideoStatus.READY, 2);
-        database.set(id -> Optional.of(v1));
-        catalog.ready(ID);
+        loaded(v1);
         CountDownLatch release = new CountDownLatch(1);
-        database.set(id -> {
-            await(release); // a slow database: the requests below must not wait for it
-            return Optional.of(v2);
-        });
+        stalls(release, v2); // a slow database: the requests below must not wait for it
         now.addAndGet(TTL.toNanos());
         for (int i = 0; i < 5; i++) {
             assertSame(v1, catalog.ready(ID), "the last copy, without waiting for the database");
@@ -70,8 +65,7 @@ class VideoCatalogTest {
     @Test
     void while_the_database_is_out_the_last_known_ready_video_keeps_playing() {
         Video v1 = video(VideoStatus.READY, 1);
-        database.set(id -> Optional.of(v1));
-        catalog.ready(ID);
+        loaded(v1);
         database.set(id -> {
             throw DataAccessException.of(new SQLException("connection refused", "08001"));
         });
@@ -91,13 +85,9 @@ class VideoCatalogTest {
     void a_refresh_stuck_on_a_stalled_connection_does_not_block_the_next_one_for_ever() {
         Video v1 = video(VideoStatus.READY, 1);
         Video v2 = video(VideoStatus.READY, 2);
-        database.set(id -> Optional.of(v1));
-        catalog.ready(ID);
+        loaded(v1);
         CountDownLatch never = new CountDownLatch(1);
-        database.set(id -> {
-            await(never); // a connection that accepted the query and stalled
-            return Optional.of(v1);
-        });
+        stalls(never, v1); // a connection that accepted the query and stalled
         now.addAndGet(TTL.toNanos());
         catalog.ready(ID);
         Await.until(Duration.ofSeconds(10), "the first refresh to reach the database", () -> reads.get() == 2);
@@ -154,6 +144,20 @@ class VideoCatalogTest {
                 : List.of();
         return new Video(ID, "sha", "p", status, "t", "f.mp4", "video/mp4", 1, "raw/x", generation, null, variants,
                 null, null, 0, 0);
+    }
+
+    /** The catalog has read {@code v} from the database once. */
+    private void loaded(Video v) {
+        database.set(id -> Optional.of(v));
+        assertSame(v, catalog.ready(ID));
+    }
+
+    /** From now on the database answers {@code v}, but only once {@code gate} opens. */
+    private void stalls(CountDownLatch gate, Video v) {
+        database.set(id -> {
+            await(gate);
+            return Optional.of(v);
+        });
     }
 
     private static void await(CountDownLatch latch) {

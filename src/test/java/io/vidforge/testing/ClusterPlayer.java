@@ -99,6 +99,29 @@ public final class ClusterPlayer {
         return out;
     }
 
+    /** {@link #open} and then every media segment in order: the variant played through once. */
+    public List<Fetch> playThrough(String variantName) {
+        List<Fetch> out = new ArrayList<>(open(variantName));
+        out.addAll(everySegment());
+        return out;
+    }
+
+    /** The opened variant again: its playlist and every media segment (a replay from the player's cache). */
+    public List<Fetch> replay() {
+        List<Fetch> out = new ArrayList<>();
+        out.add(playlist());
+        out.addAll(everySegment());
+        return out;
+    }
+
+    private List<Fetch> everySegment() {
+        List<Fetch> out = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            out.add(segment(i));
+        }
+        return out;
+    }
+
     public Fetch segment(int index) {
         return get(variant + "/" + segments.get(index));
     }
