@@ -5,12 +5,14 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
+import io.vidforge.db.DataAccessException;
 import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
 import io.vidforge.metrics.NodeMetrics;
 import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
+import io.vidforge.storage.StorageException;
 import io.vidforge.upload.UploadModule;
 import io.vidforge.worker.WorkerModule;
 import java.net.URI;
@@ -130,12 +132,21 @@ public final class Node implements AutoCloseable {
         HttpRouting.Builder routing = HttpRouting.builder();
         routing.addFilter(drain);
         routing.addFilter(metrics.requestFilter());
-        ErrorHandling.register(routing);
+        errorHandling(routing);
         routing.register("/health", new HealthService(platform.nodeId(), label, checks, platform.draining()::get));
         metrics.routing(routing);
         modules.forEach(m -> m.routing(routing));
         routing.any(Handlers.notFound());
         return routing;
+    }
+
+    /** The contract's JSON errors, with an unreachable database or object storage as a 503 to retry. */
+    public static void errorHandling(HttpRouting.Builder routing) {
+        ErrorHandling.register(routing);
+        ErrorHandling.unavailable(routing, StorageException.class, "storage", "STORAGE_UNAVAILABLE",
+                "Object storage is unavailable; retry shortly.");
+        ErrorHandling.unavailable(routing, DataAccessException.class, "database", "DATABASE_UNAVAILABLE",
+                "The database is unavailable; retry shortly.");
     }
 
     /**

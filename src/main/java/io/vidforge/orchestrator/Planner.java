@@ -1,7 +1,7 @@
 package io.vidforge.orchestrator;
 
 import io.vidforge.events.Events;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.Rung;
 import io.vidforge.tasks.JobRepository.Job;
