@@ -5,6 +5,7 @@ import io.vidforge.Platform;
 import io.vidforge.RoleModule;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import io.vidforge.config.Role;
+import io.vidforge.metrics.NodeMetrics;
 
 /**
  * The segment role of a node: playback routes over a byte-bounded node-local cache of S3 objects, with
@@ -15,7 +16,7 @@ public final class SegmentModule implements RoleModule {
     private final SegmentSettings settings;
     private final SegmentCache cache;
     private final ReadAhead readAhead;
-    private final SegmentService service;
+    private final PlaybackRoutes service;
 
     public SegmentModule(Platform platform) {
         this(platform, new S3Origin(platform.store()));
@@ -28,7 +29,7 @@ public final class SegmentModule implements RoleModule {
         this.cache = new SegmentCache(origin, settings.cacheBytes());
         this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
                 settings.prefetchQueue(), platform.nodeId());
-        this.service = new SegmentService(platform.nodeId(), platform.drainingRefusal(),
+        this.service = new PlaybackRoutes(platform.nodeId(), platform.drainingRefusal(),
                 new VideoCatalog(platform.videos()::find, settings.videoCacheTtl()), cache, readAhead, events,
                 platform.videos()::posterKey);
     }
@@ -41,14 +42,27 @@ public final class SegmentModule implements RoleModule {
     }
 
     @Override
+    public void metrics(NodeMetrics metrics) {
+        metrics.gauge("vidforge_cache_weight_bytes", "Bytes held by the node-local segment cache.",
+                () -> (double) cache.weightBytes());
+        metrics.gauge("vidforge_cache_max_bytes", "The node-local segment cache's bound (CACHE_BYTES).",
+                () -> (double) cache.maxBytes());
+        metrics.gauge("vidforge_cache_entries", "Objects held by the node-local segment cache.",
+                () -> (double) cache.entries());
+        metrics.gauge("vidforge_prefetch_pending", "Read-ahead reads queued or running.",
+                () -> (double) readAhead.pending());
+    }
+
+    @Override
     public void start() {
         readAhead.start();
     }
 
-    /** Stops read-ahead; requests still in flight are answered without it. */
+    /** Stops read-ahead and new origin reads of misses; requests still in flight are answered without them. */
     @Override
     public void close() {
         readAhead.close();
+        service.close();
     }
 
     public SegmentSettings settings() {

@@ -1,7 +1,7 @@
 package io.vidforge.tasks;
 
 import io.vidforge.events.Events;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.tasks.TaskSignals.Channel;
 import java.sql.Connection;

@@ -162,6 +162,26 @@ public final class TaskRepository {
                 + " ORDER BY progress_at LIMIT ?", TaskRepository::map, progressBefore.toEpochMilli(), limit);
     }
 
+    /** One task of a generation as the video API shows it: how far it got, in which attempt. */
+    public record ProgressView(TaskKind kind, TaskState state, double progress, int attempt) {
+    }
+
+    public List<ProgressView> progressOf(String videoId, int generation) {
+        return sql.query("SELECT kind, state, progress, attempt FROM tasks WHERE video_id = ? AND generation = ?",
+                rs -> new ProgressView(TaskKind.valueOf(rs.getString(1)), TaskState.valueOf(rs.getString(2)),
+                        rs.getDouble(3), rs.getInt(4)),
+                videoId, generation);
+    }
+
+    /** How many tasks are in each (state, kind) that has any, for the queue gauges. */
+    public record QueueCount(String state, String kind, long tasks) {
+    }
+
+    public List<QueueCount> countByStateAndKind() {
+        return sql.query("SELECT state, kind, COUNT(*) FROM tasks GROUP BY state, kind",
+                rs -> new QueueCount(rs.getString(1), rs.getString(2), rs.getLong(3)));
+    }
+
     private static String clip(String s) {
         return s == null || s.length() <= 4000 ? s : s.substring(0, 4000);
     }

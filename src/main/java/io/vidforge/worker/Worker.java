@@ -3,7 +3,7 @@ package io.vidforge.worker;
 import io.vidforge.Platform;
 import io.vidforge.config.Role;
 import io.vidforge.events.Events;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.tasks.Backoff;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskEvents;
