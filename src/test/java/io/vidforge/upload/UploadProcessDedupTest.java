@@ -86,7 +86,7 @@ class UploadProcessDedupTest {
 
             try (Platform db = Platform.open(Settings.of(env).with(Map.of("NODE_ID", "test")), "test", Clock.systemUTC())) {
                 assertEquals(1, db.videos().list(null, 100, null).size(), "one video row");
-                assertEquals(1, db.videos().countJobs(id), "one job");
+                assertEquals(1, db.jobs().count(id), "one job");
                 assertEquals(List.of(db.videos().find(id).orElseThrow().rawKey()), store.list("raw/"),
                         "one raw object, the winner's; every duplicate removed its own");
             }
