@@ -25,6 +25,7 @@ die()  { printf '\033[31mxx  %s\033[0m\n' "$*" >&2; exit 1; }
 . "$ROOT/scripts/cluster.sh"
 # shellcheck source=scripts/test.sh
 . "$ROOT/scripts/test.sh"
+. "$ROOT/scripts/mutation.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Report
@@ -51,7 +52,9 @@ usage: ./run.sh COMMAND
   demo                 build, start every role in one JVM, upload a sample, wait until ready, serve
   up                   the same without the sample
   stop [NODE]          stop what up/demo/cluster started (by recorded PID); NODE: that cluster node alone, drained
-  test                 the whole test suite (installs/starts prerequisites)
+  test                 the whole test suite (installs/starts prerequisites), then the mutation check
+  mutation [all|core|changed]   mutation testing with PIT (docs/testing.md)
+  node ROLE            one node of ROLE (upload, orchestrator, worker, segment, all) in the foreground
   cluster [roles.conf] several processes per roles.conf on PostgreSQL + S3 with nginx in front
   status               each node of the cluster: role, id, pid, port, health
   kill NODE | start NODE   SIGKILL one node / start it again (failure demos)
@@ -66,6 +69,8 @@ main() {
     up) cmd_up "$@" ;;
     stop) cmd_stop "$@" ;;
     test) cmd_test "$@" ;;
+    mutation) cmd_mutation "$@" ;;
+    node) cmd_node "$@" ;;
     report) cmd_report "$@" ;;
     bench) cmd_bench "$@" ;;
     cluster) cmd_cluster "$@" ;;
