@@ -55,7 +55,7 @@ public final class Platform implements AutoCloseable {
             }
         });
         this.eventLog = eventLog;
-        this.ladder = Ladder.standard(settings.segmentSeconds());
+        this.ladder = Ladder.from(settings);
         this.drainingRefusal = new DrainingRefusal(draining::get, settings.flag("BEHIND_PROXY", false));
     }
 
