@@ -2,11 +2,11 @@ package io.vidforge.media;
 
 /**
  * One rung of the encoding ladder. {@code height} is the target height (width follows the source's
- * aspect, rounded to even); bitrates in kb/s; {@code avcProfile}/{@code avcLevel} fix the H.264
- * profile and level so the master playlist's CODECS string is known before encoding.
+ * aspect, rounded to even); video bitrates in kb/s (the audio is one rendition shared by every rung, see
+ * {@link Ladder#audioKbps()}); {@code avcProfile}/{@code avcLevel} fix the H.264 profile and level so the
+ * master playlist's CODECS string is known before encoding.
  */
-public record Rung(String name, int height, int videoKbps, int maxrateKbps, int audioKbps,
-                   String avcProfile, String avcLevel) {
+public record Rung(String name, int height, int videoKbps, int maxrateKbps, String avcProfile, String avcLevel) {
 
     /**
      * The VBV buffer: twice the average rate, about 1.3 s at the peak rate. Together with
@@ -19,7 +19,7 @@ public record Rung(String name, int height, int videoKbps, int maxrateKbps, int 
 
     /** Canonical text of every setting that changes the output; feeds the profile id. */
     String canonical() {
-        return name + ":" + height + ":" + videoKbps + ":" + maxrateKbps + ":" + audioKbps + ":" + avcProfile + ":"
+        return name + ":" + height + ":" + videoKbps + ":" + maxrateKbps + ":" + avcProfile + ":"
                 + avcLevel;
     }
 }

@@ -15,6 +15,7 @@ import io.vidforge.tasks.TaskSignals.Channel;
 import io.vidforge.tasks.TaskState;
 import io.vidforge.tasks.TaskStore;
 import io.vidforge.tasks.TranscodeSplit;
+import io.vidforge.model.Variant;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +31,8 @@ import java.util.stream.Collectors;
  * crash between steps or a second leader only repeats steps that change nothing. A plan is PROBE, then
  * the TRANSCODE tasks and a WAITING PUBLISH, which becomes READY when every TRANSCODE is DONE. With the
  * {@link TranscodeSplit#LADDER ladder} split (the default) there is one TRANSCODE for the whole ladder
- * (variant ""); with the {@link TranscodeSplit#RUNG rung} split one per rung planned for the probed height.
+ * (variant ""); with the {@link TranscodeSplit#RUNG rung} split one per rung planned for the probed source,
+ * plus one for the audio rendition (variant "audio") when the source has audio.
  * PUBLISH is inserted last: its presence means the fan-out is complete.
  */
 final class Planner {
@@ -111,8 +113,12 @@ final class Planner {
         if (chosen == TranscodeSplit.LADDER) {
             created += insert(job, TaskKind.TRANSCODE, TranscodeSplit.WHOLE_LADDER, TaskState.READY);
         } else {
-            for (Rung rung : ladder.rungsFor(result.source().height())) {
+            for (Rung rung : ladder.rungsFor(result.source())) {
                 created += insert(job, TaskKind.TRANSCODE, rung.name(), TaskState.READY);
+            }
+            if (result.source().hasAudio()) {
+                // The audio rendition every rung shares, encoded once by a task of its own.
+                created += insert(job, TaskKind.TRANSCODE, Variant.AUDIO, TaskState.READY);
             }
         }
         return created + insert(job, TaskKind.PUBLISH, "", TaskState.WAITING);

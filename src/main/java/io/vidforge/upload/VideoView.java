@@ -60,12 +60,21 @@ final class VideoView {
     private static Map<String, Object> variant(Variant v) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", v.name());
-        m.put("width", v.width());
-        m.put("height", v.height());
+        m.put("type", v.type());
+        if (v.isAudio()) {
+            // The one audio rendition every video variant plays with: stereo AAC-LC at 48 kHz.
+            m.put("channels", 2);
+            m.put("sample_rate", 48000);
+        } else {
+            m.put("width", v.width());
+            m.put("height", v.height());
+        }
         m.put("bandwidth", v.bandwidth());
         m.put("average_bandwidth", v.averageBandwidth());
         m.put("codecs", v.codecs());
-        m.put("frame_rate", v.frameRate());
+        if (!v.isAudio()) {
+            m.put("frame_rate", v.frameRate());
+        }
         m.put("segments", v.segmentCount());
         return m;
     }

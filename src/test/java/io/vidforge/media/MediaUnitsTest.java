@@ -36,7 +36,7 @@ class MediaUnitsTest {
         assertEquals(List.of("720p", "480p", "360p", "240p"), names(LADDER.rungsFor(720)));
         assertEquals(List.of("360p", "240p"), names(LADDER.rungsFor(360)));
         assertEquals(List.of("180p"), names(LADDER.rungsFor(181)));
-        assertTrue(LADDER.rungFor("720p", 480).isEmpty());
+        assertTrue(LADDER.rungFor("720p", source(854, 480, 30)).isEmpty());
         assertEquals(2, Ladder.standard(2).keyframeIntervalSeconds());
         assertEquals(2, Ladder.standard(6).keyframeIntervalSeconds());
         assertEquals(5, Ladder.standard(5).keyframeIntervalSeconds());
@@ -61,8 +61,7 @@ class MediaUnitsTest {
         assertEquals("avc1.640028", CodecStrings.avc1("high", "4.0"));
         assertEquals("avc1.4d401e", CodecStrings.avc1("main", "3.0"));
         assertEquals("avc1.42c01e", CodecStrings.avc1("baseline", "3.0"));
-        assertEquals("avc1.64001f,mp4a.40.2", CodecStrings.forRung(rung("720p"), true));
-        assertEquals("avc1.64001f", CodecStrings.forRung(rung("720p"), false));
+        assertEquals("avc1.64001f", CodecStrings.forRung(rung("720p")));
         assertThrows(IllegalArgumentException.class, () -> CodecStrings.avc1("high10", "3.1"));
     }
 

@@ -92,7 +92,7 @@ class ProcessingApiTest {
 
         assertEquals(2, v.get("generation").asInt());
         assertTrue(v.get("error").isNull(), "the old error is cleared");
-        assertEquals(4, v.get("variants").size());
+        assertEquals(5, v.get("variants").size(), "four rungs and the audio rendition");
         assertEquals(List.of(JobState.FAILED, JobState.DONE), jobs(id));
         TaskRepository tasks = new TaskRepository(upload.platform().sql());
         assertEquals(List.of(TaskState.FAILED), tasks.ofGeneration(id, 1).stream().map(t -> t.state()).toList(),
