@@ -60,10 +60,11 @@ public final class EncodeArguments {
                 "-v", "error", "-progress", "pipe:1", "-nostats", "-y",
                 "-i", MediaTools.fileArg(input)));
         if (!rungs.isEmpty()) {
-            a.addAll(List.of("-filter_complex", videoGraph(source, rungs, fps)));
+            a.addAll(List.of("-filter_complex", videoGraph(source, rungs, ladder, fps)));
         }
         for (int i = 0; i < rungs.size(); i++) {
-            a.addAll(rungOutput(i, rungs.get(i), ladder, fps, x264Preset, rungDir(outRoot, rungs.get(i))));
+            a.addAll(rungOutput(i, rungs.get(i), ladder, ladder.frameRateFor(source, rungs.get(i)), x264Preset,
+                    rungDir(outRoot, rungs.get(i))));
         }
         if (audio) {
             a.addAll(audioOutput(source, ladder, audioDir(outRoot)));
@@ -73,32 +74,35 @@ public final class EncodeArguments {
 
     /**
      * The video filter graph: the first real video stream ('V' skips cover art and thumbnails that some
-     * files carry as video streams) through the shared part once, then one scaler per rung, labelled
+     * files carry as video streams) through the shared part once, then one chain per rung, labelled
      * {@code [v0]}, {@code [v1]}, ... in rung order. Rotation is applied by ffmpeg's autorotate before this
      * graph, so the output is upright. bwdif only touches frames flagged interlaced (camcorders, broadcast);
      * progressive ones pass. The fps filter makes the constant rate exactly (-r alone can add a frame or two
      * at the end, which becomes a one-frame segment); it runs before the split, so every rung gets exactly
-     * the same frames and timestamps.
+     * the same frames and timestamps, and a rung that halves a high frame rate keeps every other one of them.
      */
-    private static String videoGraph(SourceInfo source, List<Rung> rungs, OutputFrameRate fps) {
+    private static String videoGraph(SourceInfo source, List<Rung> rungs, Ladder ladder, OutputFrameRate fps) {
         StringBuilder g = new StringBuilder("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=")
                 .append(fps.ffmpegArgument());
         if (rungs.size() == 1) {
-            return g.append(',').append(scaleChain(source, rungs.get(0))).append("[v0]").toString();
+            return g.append(',').append(rungChain(source, rungs.get(0), ladder, fps)).append("[v0]").toString();
         }
         g.append(",split=").append(rungs.size());
         for (int i = 0; i < rungs.size(); i++) {
             g.append("[s").append(i).append(']');
         }
         for (int i = 0; i < rungs.size(); i++) {
-            g.append(";[s").append(i).append(']').append(scaleChain(source, rungs.get(i))).append("[v").append(i).append(']');
+            g.append(";[s").append(i).append(']').append(rungChain(source, rungs.get(i), ladder, fps))
+                    .append("[v").append(i).append(']');
         }
         return g.toString();
     }
 
-    private static String scaleChain(SourceInfo source, Rung rung) {
+    private static String rungChain(SourceInfo source, Rung rung, Ladder ladder, OutputFrameRate full) {
+        OutputFrameRate rate = ladder.frameRateFor(source, rung);
+        String halve = rate.equals(full) ? "" : "fps=" + rate.ffmpegArgument() + ",";
         FrameSize size = FrameSize.forRung(source, rung);
-        return "scale=" + size.width() + ":" + size.height() + ":flags=bicubic,setsar=1,format=yuv420p";
+        return halve + "scale=" + size.width() + ":" + size.height() + ":flags=bicubic,setsar=1,format=yuv420p";
     }
 
     /** One rung's output: its scaled video {@code [v<index>]} alone (no audio), its own HLS variant. */

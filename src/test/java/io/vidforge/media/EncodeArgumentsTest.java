@@ -111,7 +111,7 @@ class EncodeArgumentsTest {
             assertEquals("vod", after(o, "-hls_playlist_type"));
             assertEquals("independent_segments", after(o, "-hls_flags"));
         }
-        Rung r = LADDER.rungs().get(1);
+        Rung r = LADDER.rungFor("720p", NTSC_WITH_AUDIO).orElseThrow();
         List<String> o = outputs(a).get(1);
         assertEquals(r.maxrateKbps() + "k", after(o, "-maxrate"));
         assertEquals(r.bufsizeKbps() + "k", after(o, "-bufsize"));
@@ -120,8 +120,31 @@ class EncodeArgumentsTest {
     }
 
     @Test
+    void a_60_fps_source_keeps_its_rate_from_720p_up_and_lower_rungs_take_every_other_frame_of_it() {
+        SourceInfo sixty = new SourceInfo(10, 1920, 1080, "h264", "aac", 60, 2, 0, "mov");
+        List<Rung> rungs = LADDER.rungsFor(sixty);
+        List<String> a = EncodeArguments.forLadder(Path.of("/in.mp4"), sixty, rungs, true, LADDER, "veryfast", OUT);
+        String graph = after(a, "-filter_complex");
+        assertTrue(graph.startsWith("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=60,split=5"), graph);
+        assertTrue(graph.contains("[s0]scale=1920:1080:"), graph);
+        assertTrue(graph.contains("[s1]scale=1280:720:"), graph);
+        assertTrue(graph.contains("[s2]fps=30,scale=854:480:"), "halved after the shared 60 fps timeline: " + graph);
+        List<List<String>> outputs = outputs(a);
+        for (int i = 0; i < rungs.size(); i++) {
+            List<String> o = outputs.get(i);
+            boolean full = i < 2;
+            assertEquals(full ? "60" : "30", after(o, "-r"), rungs.get(i).name());
+            assertEquals(full ? "120" : "60", after(o, "-g"), "2 s of frames at the rung's rate");
+            // Keyframes are forced by time, so both rates put them on the same timestamps.
+            assertEquals("expr:gte(t,n_forced*2)", after(o, "-force_key_frames"));
+        }
+        assertEquals("7500k", after(outputs.get(0), "-b:v"));
+        assertEquals("4.2", after(outputs.get(0), "-level:v"));
+    }
+
+    @Test
     void one_rung_gets_the_same_arguments_without_a_split() {
-        Rung r = LADDER.rungs().get(1);
+        Rung r = LADDER.rungFor("720p", NTSC_WITH_AUDIO).orElseThrow();
         List<String> one = EncodeArguments.forLadder(Path.of("/in.mp4"), NTSC_WITH_AUDIO, List.of(r), false, LADDER, "veryfast",
                 OUT);
         assertEquals("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=30000/1001,"
@@ -162,7 +185,7 @@ class EncodeArgumentsTest {
     @Test
     void a_work_directory_with_colons_spaces_and_dashes_is_passed_safely() throws Exception {
         Path odd = Files.createDirectories(dir.resolve("w:x -y"));
-        List<String> a = EncodeArguments.forLadder(odd.resolve("in.mp4"), SILENT, List.of(LADDER.rungs().get(4)), SILENT.hasAudio(), LADDER,
+        List<String> a = EncodeArguments.forLadder(odd.resolve("in.mp4"), SILENT, List.of(LADDER.rungFor("240p", NTSC_WITH_AUDIO).orElseThrow()), SILENT.hasAudio(), LADDER,
                 "veryfast", odd.resolve("out"));
         assertTrue(after(a, "-i").startsWith("file:/"), "a path is never read as a protocol or an option");
 
