@@ -1,7 +1,7 @@
 package io.vidforge.worker;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.EncodeArguments;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.MasterPlaylist;

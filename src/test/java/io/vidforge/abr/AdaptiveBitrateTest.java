@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
 import io.vidforge.config.Role;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.HlsAuthoringRules;
 import io.vidforge.media.MediaTools;
 import io.vidforge.media.ProcessResult;

@@ -1,6 +1,6 @@
 package io.vidforge.testing;
 
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.Ladder;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
