@@ -18,6 +18,7 @@ import io.vidforge.metrics.NodeMetrics;
 import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
 import io.vidforge.upload.UploadModule;
+import io.vidforge.webhooks.WebhookModule;
 import io.vidforge.worker.WorkerModule;
 import java.net.URI;
 import java.time.Clock;
@@ -89,6 +90,10 @@ public final class Node implements AutoCloseable {
                     case WORKER -> new WorkerModule(platform);
                     case SEGMENT -> new SegmentModule(platform);
                 });
+            }
+            // Any upload or orchestrator node delivers webhooks (claimed like tasks, so many may run it).
+            if (roles.contains(Role.UPLOAD) || roles.contains(Role.ORCHESTRATOR)) {
+                modules.add(new WebhookModule(platform, label));
             }
             Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
             checks.put("database", platform.db()::reachable);

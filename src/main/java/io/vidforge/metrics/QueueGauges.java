@@ -26,6 +26,20 @@ final class QueueGauges {
                 List.of("state", "kind"), this::tasks);
         r.gauge("vidforge_videos", "Videos in the database by status, read at scrape time.", List.of("status"),
                 this::videos);
+        r.gauge("vidforge_webhook_deliveries", "Webhook deliveries in the database by state (pending, sent, dead),"
+                + " read at scrape time.", List.of("state"), this::webhooks);
+    }
+
+    private Map<List<String>, Double> webhooks() {
+        Map<List<String>, Double> m = new HashMap<>();
+        for (String s : List.of("pending", "sent", "dead")) {
+            m.put(List.of(s), 0.0);
+        }
+        for (Object[] row : sql.query("SELECT state, COUNT(*) FROM webhook_deliveries GROUP BY state",
+                rs -> new Object[] {rs.getString(1), rs.getLong(2)})) {
+            m.put(List.of(((String) row[0]).toLowerCase(Locale.ROOT)), ((Long) row[1]).doubleValue());
+        }
+        return m;
     }
 
     private Map<List<String>, Double> tasks() {
