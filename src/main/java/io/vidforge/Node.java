@@ -141,6 +141,7 @@ public final class Node implements AutoCloseable {
             ErrorHandling.register(routing);
             routing.register("/health", new HealthService(nodeId, label, checks, platform.draining()::get));
             metrics.routing(routing);
+            io.vidforge.http.OpenApiDocument.register(routing);
             modules.forEach(m -> m.routing(routing));
             routing.any(Handlers.notFound());
             Duration grace = Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10));
