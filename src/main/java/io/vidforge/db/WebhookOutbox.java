@@ -1,6 +1,6 @@
 package io.vidforge.db;
 
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.VideoStatus;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -6,7 +6,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.vidforge.db.VideoRepository;
 import io.vidforge.http.ApiException;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import java.io.IOException;
@@ -41,7 +41,7 @@ final class VideoEventStream {
 
     VideoEventStream(VideoRepository videos, Duration poll, Duration heartbeat, BooleanSupplier draining) {
         this.videos = videos;
-        this.view = new VideoView(videos.sql());
+        this.view = new VideoView(new io.vidforge.tasks.TaskRepository(videos.sql()));
         this.poll = poll;
         this.heartbeat = heartbeat;
         this.draining = draining;

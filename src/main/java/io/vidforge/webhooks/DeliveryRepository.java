@@ -119,6 +119,19 @@ final class DeliveryRepository {
                 dead ? DEAD : PENDING, nextAt, status, truncate(error), now, c.endpoint(), c.seq(), c.version()) == 1;
     }
 
+    /** Deliveries by state (lower case), every state included. */
+    java.util.Map<java.util.List<String>, Double> countByState() {
+        java.util.Map<java.util.List<String>, Double> m = new java.util.HashMap<>();
+        for (String s : List.of(PENDING, SENT, DEAD)) {
+            m.put(List.of(s.toLowerCase(java.util.Locale.ROOT)), 0.0);
+        }
+        for (Object[] row : sql.query("SELECT state, COUNT(*) FROM webhook_deliveries GROUP BY state",
+                rs -> new Object[] {rs.getString(1), rs.getLong(2)})) {
+            m.put(List.of(((String) row[0]).toLowerCase(java.util.Locale.ROOT)), ((Long) row[1]).doubleValue());
+        }
+        return m;
+    }
+
     /** Deliveries in {@code state} (null: any), newest event first. */
     List<Row> list(String state, int limit) {
         String where = state == null ? "" : " WHERE d.state = ?";

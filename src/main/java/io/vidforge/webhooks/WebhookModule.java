@@ -4,8 +4,9 @@ import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.Platform;
 import io.vidforge.RoleModule;
 import io.vidforge.http.ApiException;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.http.Responses;
+import io.vidforge.metrics.NodeMetrics;
 import io.vidforge.tasks.PollingLoop;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +75,13 @@ public final class WebhookModule implements RoleModule {
         m.put("created_at", Json.timestamp(r.createdAt()));
         m.put("updated_at", Json.timestamp(r.updatedAt()));
         return m;
+    }
+
+    @Override
+    public void metrics(NodeMetrics metrics) {
+        metrics.registry().gauge("vidforge_webhook_deliveries",
+                "Webhook deliveries in the database by state (pending, sent, dead), read at scrape time.",
+                List.of("state"), repo::countByState);
     }
 
     @Override

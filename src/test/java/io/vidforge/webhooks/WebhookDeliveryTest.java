@@ -194,7 +194,7 @@ class WebhookDeliveryTest {
 
     private List<JsonNode> outbox() {
         return node.platform().sql().query("SELECT body FROM webhook_events ORDER BY seq", rs -> rs.getString(1))
-                .stream().map(b -> io.vidforge.http.Json.read(b, JsonNode.class)).toList();
+                .stream().map(b -> io.vidforge.json.Json.read(b, JsonNode.class)).toList();
     }
 
     private List<String> outboxIds(String video) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
 import io.vidforge.config.Role;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.LiveCluster;
