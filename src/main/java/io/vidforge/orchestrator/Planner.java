@@ -17,6 +17,7 @@ import io.vidforge.tasks.TaskStore;
 import io.vidforge.tasks.TranscodeSplit;
 import io.vidforge.model.Variant;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,7 +88,7 @@ final class Planner {
         boolean transcoded = plan.stream().filter(t -> t.kind() == TaskKind.TRANSCODE)
                 .allMatch(t -> t.state() == TaskState.DONE);
         if (publish.get().state() == TaskState.WAITING && transcoded) {
-            long now = clock.millis();
+            Instant now = clock.instant();
             int n = store.signals().transaction(store.sql(), Channel.TASKS_READY,
                     c -> store.tasks().promote(c, publish.get(), now));
             if (n == 1) {
@@ -125,7 +126,7 @@ final class Planner {
 
     /** Inserts one task in its own transaction; 0 when the plan already has it (unique key). */
     private int insert(Job job, TaskKind kind, String variant, TaskState state) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         try {
             Task t = store.signals().transaction(store.sql(), Channel.TASKS_READY, c -> store.tasks().insert(c,
                     job.videoId(), job.generation(), kind, variant, state, maxAttempts, now));

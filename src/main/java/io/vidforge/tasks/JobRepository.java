@@ -4,6 +4,7 @@ import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRepository;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -64,15 +65,15 @@ public final class JobRepository implements VideoRepository.NewJobs {
     }
 
     /** Moves the job from {@code from} to {@code to}; true when this call made the change. */
-    public boolean transition(Connection c, String videoId, int generation, JobState from, JobState to, long now)
+    public boolean transition(Connection c, String videoId, int generation, JobState from, JobState to, Instant now)
             throws SQLException {
         return Sql.update(c, "UPDATE jobs SET state = ?, updated_at = ? WHERE video_id = ? AND generation = ? AND state = ?",
-                to, now, videoId, generation, from) == 1;
+                to, now.toEpochMilli(), videoId, generation, from) == 1;
     }
 
     /** Ends a job that is not finished yet (PENDING or PLANNED) as FAILED. */
-    public boolean fail(Connection c, String videoId, int generation, long now) throws SQLException {
+    public boolean fail(Connection c, String videoId, int generation, Instant now) throws SQLException {
         return Sql.update(c, "UPDATE jobs SET state = 'FAILED', updated_at = ? WHERE video_id = ? AND generation = ?"
-                + " AND state IN ('PENDING', 'PLANNED')", now, videoId, generation) == 1;
+                + " AND state IN ('PENDING', 'PLANNED')", now.toEpochMilli(), videoId, generation) == 1;
     }
 }

@@ -196,7 +196,7 @@ class TranscodeSplitTest {
         ManualCluster.workOff(worker);   // PROBE
         TaskRepository tasks = new TaskRepository(cluster.platform().sql());
         cluster.platform().sql().inTransaction(c -> tasks.insert(c, videoId, 1, TaskKind.TRANSCODE, "720p",
-                TaskState.READY, 3, cluster.clock.millis()));
+                TaskState.READY, 3, cluster.clock.instant()));
 
         orchestrator.runOnce();
         assertEquals(List.of("PROBE::DONE", "TRANSCODE:720p:READY", "TRANSCODE:480p:READY", "TRANSCODE:360p:READY",

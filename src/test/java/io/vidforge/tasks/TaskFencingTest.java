@@ -11,6 +11,7 @@ import io.vidforge.testing.ManualClock;
 import io.vidforge.testing.TestNodes;
 import io.vidforge.testing.TestVideos;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -52,7 +53,7 @@ class TaskFencingTest {
     }
 
     private Task insert(String videoId, int generation, TaskKind kind, String variant, TaskState state) {
-        return p.sql().inTransaction(c -> repo.insert(c, videoId, generation, kind, variant, state, 3, clock.millis()));
+        return p.sql().inTransaction(c -> repo.insert(c, videoId, generation, kind, variant, state, 3, clock.instant()));
     }
 
     private Task claim(String owner) {
@@ -60,17 +61,17 @@ class TaskFencingTest {
     }
 
     private int requeue(Fence f) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         return p.sql().inTransaction(c -> repo.requeue(c, f, now, "LEASE_EXPIRED", now));
     }
 
     private int markDone(Fence f) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         return p.sql().inTransaction(c -> repo.markDone(c, f, "{}", now));
     }
 
     private int markFailed(Fence f) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         return p.sql().inTransaction(c -> repo.markFailed(c, f, "ERROR: stale", now));
     }
 
@@ -97,7 +98,7 @@ class TaskFencingTest {
         insert("v1", 1, TaskKind.TRANSCODE, "", TaskState.READY);
         Task first = claim("worker-1");
         clock.advance(LEASE.plusSeconds(1));
-        assertEquals(1, requeue(Fence.leaseExpired(first, clock.millis())));
+        assertEquals(1, requeue(Fence.leaseExpired(first, clock.instant())));
         Task second = claim("worker-2");
         assertEquals(TaskState.RUNNING, second.state());
         assertEquals(first.version() + 2, second.version());
@@ -107,8 +108,8 @@ class TaskFencingTest {
         assertEquals(0, requeue(Fence.holder(first)), "stale retry");
         assertEquals(0, markFailed(Fence.holder(first)), "stale failure");
         clock.advance(LEASE.plusSeconds(1)); // worker 2's lease has run out as well: the lease clause passes
-        assertEquals(0, requeue(Fence.leaseExpired(first, clock.millis())), "a watchdog acting on the old claim");
-        assertEquals(0, requeue(Fence.stalled(first, clock.millis())), "a watchdog acting on the old claim");
+        assertEquals(0, requeue(Fence.leaseExpired(first, clock.instant())), "a watchdog acting on the old claim");
+        assertEquals(0, requeue(Fence.stalled(first, clock.instant())), "a watchdog acting on the old claim");
         Task now = row(second);
         assertEquals(second.version(), now.version(), "worker 2's claim is untouched");
         assertEquals(TaskState.RUNNING, now.state());
@@ -132,7 +133,7 @@ class TaskFencingTest {
             assertEquals(0, markDone(Fence.holder(t)), t.state() + ": completion");
             assertEquals(0, requeue(Fence.holder(t)), t.state() + ": retry");
             assertEquals(0, markFailed(Fence.holder(t)), t.state() + ": failure");
-            assertEquals(0, requeue(Fence.leaseExpired(t, clock.millis() + 1)), t.state() + ": watchdog");
+            assertEquals(0, requeue(Fence.leaseExpired(t, clock.instant().plusMillis(1))), t.state() + ": watchdog");
             assertEquals(t.state(), row(t).state());
             assertEquals(t.version(), row(t).version());
         }
@@ -152,7 +153,7 @@ class TaskFencingTest {
         clock.advance(LEASE.plusSeconds(1));
         List<Task> expired = repo.leaseExpired(clock.instant(), 10);
         assertEquals(1, expired.size());
-        Fence fence = Fence.leaseExpired(expired.get(0), clock.millis());
+        Fence fence = Fence.leaseExpired(expired.get(0), clock.instant());
 
         assertTrue(repo.heartbeat(claimed, 0.5, true, clock.instant(), LEASE), "the late heartbeat renews");
         assertEquals(0, requeue(fence), "the watchdog's requeue finds the lease renewed");
@@ -162,7 +163,7 @@ class TaskFencingTest {
         assertEquals("worker-1", kept.owner());
 
         clock.advance(LEASE.plusSeconds(1));
-        assertEquals(1, requeue(Fence.leaseExpired(kept, clock.millis())), "once it lapses again it is requeued");
+        assertEquals(1, requeue(Fence.leaseExpired(kept, clock.instant())), "once it lapses again it is requeued");
     }
 
     /**
@@ -178,7 +179,7 @@ class TaskFencingTest {
             clock.advance(Duration.ofSeconds(10));
             assertTrue(repo.heartbeat(claimed, 0, false, clock.instant(), LEASE));
         }
-        long progressBefore = clock.millis() - stall.toMillis();
+        Instant progressBefore = clock.instant().minus(stall);
         List<Task> stalled = repo.stalled(clock.instant().minus(stall), 10);
         assertEquals(1, stalled.size());
         Fence fence = Fence.stalled(stalled.get(0), progressBefore);
@@ -188,7 +189,7 @@ class TaskFencingTest {
         assertEquals(TaskState.RUNNING, row(claimed).state());
         assertEquals(claimed.version(), row(claimed).version());
 
-        assertEquals(1, requeue(Fence.stalled(row(claimed), clock.millis() + 1)), "a fence whose reason holds applies");
+        assertEquals(1, requeue(Fence.stalled(row(claimed), clock.instant().plusMillis(1))), "a fence whose reason holds applies");
     }
 
     /** A claim changes only a READY row that is due; a RUNNING or future row is not claimable. */
@@ -199,8 +200,8 @@ class TaskFencingTest {
         insert("v2", 1, TaskKind.PROBE, "", TaskState.READY);
         Task running = claim("w");
         assertTrue(repo.claim("w2", ALL, clock.instant(), LEASE).isEmpty(), "RUNNING is not claimable");
-        long now = clock.millis();
-        assertEquals(1, count(c -> repo.requeue(c, Fence.holder(running), now + 1000, "x", now)));
+        Instant now = clock.instant();
+        assertEquals(1, count(c -> repo.requeue(c, Fence.holder(running), now.plusMillis(1000), "x", now)));
         assertTrue(repo.claim("w2", ALL, clock.instant(), LEASE).isEmpty(), "not before next_run_at");
         assertEquals(TaskState.WAITING, row(waiting).state());
     }
@@ -221,7 +222,7 @@ class TaskFencingTest {
         Task nextGeneration = insert("v1", 2, TaskKind.PROBE, "", TaskState.READY);
         Task otherVideo = insert("v2", 1, TaskKind.PROBE, "", TaskState.READY);
 
-        long now = clock.millis();
+        Instant now = clock.instant();
         assertEquals(2, count(c -> repo.cancelGeneration(c, "v1", 1, "CANCELLED: test", now)));
         assertEquals(TaskState.DONE, row(probe).state());
         assertEquals("{}", row(probe).resultJson());
@@ -239,7 +240,7 @@ class TaskFencingTest {
     void only_a_waiting_task_is_promoted_and_only_once() {
         Task waiting = insert("v1", 1, TaskKind.PUBLISH, "", TaskState.WAITING);
         Task ready = insert("v1", 1, TaskKind.TRANSCODE, "", TaskState.READY);
-        long now = clock.millis();
+        Instant now = clock.instant();
         assertEquals(0, count(c -> repo.promote(c, ready, now)), "READY is not WAITING");
         assertEquals(ready.version(), row(ready).version());
         assertEquals(1, count(c -> repo.promote(c, waiting, now)));
@@ -253,7 +254,7 @@ class TaskFencingTest {
     void a_job_changes_state_once_and_a_finished_job_cannot_be_failed() {
         String video = TestVideos.insert(p);
         JobRepository jobs = new JobRepository(p.sql());
-        long now = clock.millis();
+        Instant now = clock.instant();
         assertTrue(changed(c -> jobs.transition(c, video, 1, JobState.PENDING, JobState.PLANNED, now)));
         assertFalse(changed(c -> jobs.transition(c, video, 1, JobState.PENDING, JobState.PLANNED, now)),
                 "a second leader's start");

@@ -17,6 +17,7 @@ import io.vidforge.testing.EventLogs;
 import io.vidforge.testing.ManualClock;
 import io.vidforge.testing.TestNodes;
 import io.vidforge.testing.TestVideos;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -67,7 +68,7 @@ class TaskOutcomesTest {
         outcomes = new TaskOutcomes(store, BACKOFF, events, clock);
         video = TestVideos.insert(p);
         // The job started: PLANNED, the video processing (what JobStarter does).
-        long now = clock.millis();
+        Instant now = clock.instant();
         p.sql().inTransaction(c -> {
             store.jobs().transition(c, video, 1, JobState.PENDING, JobState.PLANNED, now);
             return p.videos().transition(c, video, 1, VideoStatus.UPLOADED, VideoStatus.PROCESSING, "planned");
@@ -81,7 +82,7 @@ class TaskOutcomesTest {
     }
 
     private Task insert(TaskKind kind, TaskState state, int maxAttempts) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         return p.sql().inTransaction(c -> store.tasks().insert(c, video, 1, kind, "", state, maxAttempts, now));
     }
 
@@ -255,7 +256,7 @@ class TaskOutcomesTest {
         assertTrue(outcomes.retry(t, Fence.holder(t), "ERROR: boom", cause));
         Task requeued = row(t);
         assertEquals(TaskState.READY, requeued.state());
-        assertEquals(clock.millis() + 1500, requeued.nextRunAt(), "attempt 1 waits base/2 + half the jitter range");
+        assertEquals(clock.instant().plusMillis(1500), requeued.nextRunAt(), "attempt 1 waits base/2 + half the jitter range");
         assertEquals(1, requeued.attempt(), "the attempt counts");
         assertEquals("ERROR: boom", requeued.lastError());
         assertNull(requeued.owner());
@@ -274,7 +275,7 @@ class TaskOutcomesTest {
         Task second = store.tasks().claim("worker-2", EnumSet.of(TaskKind.TRANSCODE), clock.instant(), LEASE).orElseThrow();
         assertEquals(2, second.attempt());
         assertTrue(outcomes.retry(second, Fence.holder(second), "ERROR: boom 2"));
-        assertEquals(clock.millis() + 3000, row(second).nextRunAt(), "attempt 2 waits twice as long");
+        assertEquals(clock.instant().plusMillis(3000), row(second).nextRunAt(), "attempt 2 waits twice as long");
         assertEquals(3, logged("TASK_RETRY").get(1).path("next_attempt").asInt());
     }
 
@@ -286,7 +287,7 @@ class TaskOutcomesTest {
         Task requeued = row(t);
         assertEquals(TaskState.READY, requeued.state(), "the last attempt is not used up by an outage");
         assertEquals(0, requeued.attempt(), "the attempt is given back");
-        assertEquals(clock.millis() + 1500, requeued.nextRunAt());
+        assertEquals(clock.instant().plusMillis(1500), requeued.nextRunAt());
         JsonNode retry = logged("TASK_RETRY").get(0);
         assertFalse(retry.path("counted").asBoolean());
         assertEquals(1, retry.path("next_attempt").asInt(), "the next claim is attempt 1 again");
