@@ -50,9 +50,8 @@ class OrchestratorPassTest {
     /** The job started as JobStarter starts it, so that the next pass is the planner's alone. */
     private void startedByHand() {
         JobRepository jobs = new JobRepository(cluster.platform().sql());
-        long now = cluster.clock.millis();
         cluster.platform().sql().inTransaction(c -> {
-            jobs.transition(c, video, 1, JobState.PENDING, JobState.PLANNED, now);
+            jobs.transition(c, video, 1, JobState.PENDING, JobState.PLANNED, cluster.clock.instant());
             return cluster.platform().videos().transition(c, video, 1, VideoStatus.UPLOADED, VideoStatus.PROCESSING, "test");
         });
     }
