@@ -89,8 +89,7 @@ class ExactlyOnceProcessingTest {
             assertEquals(1, cluster.media.publishesPerVideo.get(id).get(), "one publish");
             assertEquals(1, upload.platform().videos().history(id).stream()
                     .filter(h -> h.status() == VideoStatus.READY).count(), "one transition to ready");
-            assertEquals(1, cluster.events("STATE_CHANGE", id).stream()
-                    .filter(e -> e.get("to").asText().equals("ready")).count(), "one STATE_CHANGE to ready");
+            cluster.assertOneStateChange(id, "ready");
             assertEquals(planSize, cluster.events("TASK_CREATED", id).size(), "no task planned twice");
             assertEquals(List.of(JobState.DONE), jobs.ofVideo(id).stream().map(JobRepository.Job::state).toList());
         }
