@@ -58,7 +58,7 @@ public final class Platform implements AutoCloseable {
         });
         this.videos = new VideoRepository(sql, clock, jobs);
         this.eventLog = eventLog;
-        this.ladder = Ladder.standard(settings.segmentSeconds());
+        this.ladder = Ladder.from(settings);
         this.drainingRefusal = new DrainingRefusal(draining::get, settings.flag("BEHIND_PROXY", false));
     }
 

@@ -117,7 +117,7 @@ public final class LadderEncoder {
         }
         FrameSize size = FrameSize.forRung(source, rung);
         Variant variant = new Variant(rung.name(), size.width(), size.height(), p.bandwidth().peak(),
-                p.bandwidth().average(), codecs, OutputFrameRate.forSource(source.frameRate()).value(),
+                p.bandwidth().average(), codecs, ladder.frameRateFor(source, rung).value(),
                 p.playlist().segments().size(), ladder.segmentSeconds(), null);
         return new EncodedRung(outDir, variant, p.media(), p.playlistFile());
     }

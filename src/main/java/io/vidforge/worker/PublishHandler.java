@@ -38,7 +38,7 @@ public final class PublishHandler implements TaskHandler {
     private final Ladder ladder;
 
     public PublishHandler(ObjectStore store, Settings settings) {
-        this(store, Ladder.standard(settings.segmentSeconds()));
+        this(store, Ladder.from(settings));
     }
 
     public PublishHandler(ObjectStore store, Ladder ladder) {

@@ -38,7 +38,7 @@ public final class TranscodeHandler implements TaskHandler {
     private final LadderEncoder encoder;
 
     public TranscodeHandler(ObjectStore store, Settings settings) {
-        this(store, Ladder.standard(settings.segmentSeconds()), MediaTools.from(settings));
+        this(store, Ladder.from(settings), MediaTools.from(settings));
     }
 
     public TranscodeHandler(ObjectStore store, Ladder ladder, MediaTools tools) {

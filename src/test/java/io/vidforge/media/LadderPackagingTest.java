@@ -44,7 +44,7 @@ class LadderPackagingTest {
         source = new Prober(clips.tools()).probe(input, () -> false);
         long start = System.nanoTime();
         List<Double> progress = new ArrayList<>();
-        encoded = new LadderEncoder(clips.tools()).encode(input, source, LADDER.rungsFor(source.height()), LADDER, dir,
+        encoded = new LadderEncoder(clips.tools()).encode(input, source, LADDER.rungsFor(source), LADDER, dir,
                 progress::add, () -> false);
         encoded.stream().filter(e -> !e.variant().isAudio()).forEach(e -> variants.add(e.variant()));
         audio = encoded.get(encoded.size() - 1);

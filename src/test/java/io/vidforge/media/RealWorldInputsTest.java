@@ -77,7 +77,7 @@ class RealWorldInputsTest {
         }
         Path input = clips.make(clip);
         SourceInfo source = new Prober(clips.tools()).probe(input, () -> false);
-        List<Rung> planned = LADDER.rungsFor(source.height());
+        List<Rung> planned = LADDER.rungsFor(source);
         Path out = dir.resolve("out-" + clip.name());
         List<EncodedRung> encoded = new LadderEncoder(clips.tools()).encode(input, source, planned, LADDER, out,
                 f -> { }, () -> false);
