@@ -46,8 +46,9 @@ class ExactlyOnceProcessingTest {
     void ten_videos_on_three_workers_are_each_published_exactly_once_and_no_task_ever_runs_twice_at_once(
             TranscodeSplit split) {
         cluster = new LiveCluster("exactly-once", Map.of("TRANSCODE_SPLIT", split.id()));
-        // PROBE, then one whole-ladder TRANSCODE or one per rung (four for a 720p source), then PUBLISH.
-        int planSize = 1 + (split == TranscodeSplit.LADDER ? 1 : 4) + 1;
+        // PROBE, then one whole-ladder TRANSCODE or one per rendition (four video rungs for a 720p source and
+        // the audio), then PUBLISH.
+        int planSize = 1 + (split == TranscodeSplit.LADDER ? 1 : 5) + 1;
         Node upload = cluster.node("upload-1", Role.UPLOAD);
         cluster.node("orch-1", Role.ORCHESTRATOR);
         cluster.node("orch-2", Role.ORCHESTRATOR);
