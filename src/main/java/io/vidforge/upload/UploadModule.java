@@ -41,7 +41,7 @@ public final class UploadModule implements RoleModule {
     public void routing(HttpRouting.Builder routing) {
         routing.register("/upload", new UploadService(ingest, platform.settings().maxUploadBytes(), slots));
         routing.register("/uploads", new TusService(tus, slots));
-        routing.register("/videos", new VideoApiService(platform.videos(), platform.events(Role.UPLOAD)));
+        routing.register("/videos", new VideoApiService(platform.videos(), platform.events(Role.UPLOAD), platform.clock()));
     }
 
     /** Abandoned resumable uploads expire and their data is removed, by whichever upload node runs first. */
