@@ -87,6 +87,11 @@ public final class VideoRepository {
         }
     }
 
+    public Optional<VideoRefs> refs(Connection c, String videoId) throws SQLException {
+        return Sql.queryOne(c, "SELECT video_id, status, generation, raw_key, variants_json, published_prefix,"
+                + " poster_key, updated_at FROM videos WHERE video_id = ?", VideoRepository::mapRefs, videoId);
+    }
+
     public Optional<VideoRefs> refs(String videoId) {
         return sql.queryOne("SELECT video_id, status, generation, raw_key, variants_json, published_prefix,"
                 + " poster_key, updated_at FROM videos WHERE video_id = ?", VideoRepository::mapRefs, videoId);

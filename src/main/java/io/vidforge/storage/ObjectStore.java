@@ -179,6 +179,28 @@ public final class ObjectStore {
         });
     }
 
+    /** One listed object: key, size and when it was written (epoch milliseconds). */
+    public record StoredObject(String key, long size, long modifiedAt) {
+    }
+
+    /**
+     * Every object under {@code prefix}, in key order, one listing page (1,000 keys) at a time, so a large
+     * bucket is walked without holding it in memory.
+     */
+    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> each) {
+        call("list " + prefix, () -> {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(bucket).prefix(prefix).recursive(true).build())) {
+                Item it = r.get();
+                if (!it.isDir()) {
+                    long modified = it.lastModified() == null ? 0 : it.lastModified().toInstant().toEpochMilli();
+                    each.accept(new StoredObject(it.objectName(), it.size(), modified));
+                }
+            }
+            return null;
+        });
+    }
+
     public void deletePrefix(String prefix) {
         for (String key : list(prefix)) {
             delete(key);
