@@ -123,6 +123,15 @@ public final class VideoRepository {
         return sql.query(q.toString(), VideoRepository::map, args.toArray());
     }
 
+    /**
+     * Videos deleted (tombstones whose row changed) since {@code sinceMillis}: segment nodes poll this to
+     * stop serving them and drop their cached bytes.
+     */
+    public List<String> deletedSince(long sinceMillis) {
+        return sql.query("SELECT video_id FROM videos WHERE status = ? AND updated_at >= ?", rs -> rs.getString(1),
+                VideoStatus.DELETED.id(), sinceMillis);
+    }
+
     /** The poster image's S3 key of a published video. */
     public Optional<String> posterKey(String videoId) {
         return sql.queryOne("SELECT poster_key FROM videos WHERE video_id = ? AND poster_key IS NOT NULL",
