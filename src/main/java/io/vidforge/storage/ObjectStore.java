@@ -201,6 +201,19 @@ public final class ObjectStore {
         });
     }
 
+    /** Whether any object's key starts with {@code prefix} (reads one listing page at most). */
+    public boolean hasObjects(String prefix) {
+        return call("list " + prefix, () -> {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(bucket).prefix(prefix).recursive(true).maxKeys(1).build())) {
+                if (!r.get().isDir()) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
     public void deletePrefix(String prefix) {
         for (String key : list(prefix)) {
             delete(key);

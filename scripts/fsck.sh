@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# ./run.sh fsck: the bucket against the database (io.vidforge.tools.FsckMain), read-only.
+#   With a cluster running (or its cluster.env left behind): its PostgreSQL and S3.
+#   Otherwise: the environment's DB_URL/S3_* or the single node's data directory (./run.sh up must be
+#   stopped then: its H2 file database admits one process).
+# Exit 0: nothing referenced is missing (orphans are reported, not an error); 1: data loss or a database
+# and bucket that do not belong together; 2: could not check.
+
+cmd_fsck() {
+  build
+  if [ -f "$RUN_DIR/cluster.env" ]; then
+    say "fsck of the cluster's database and bucket ($RUN_DIR/cluster.env)"
+    # shellcheck disable=SC1091
+    ( . "$RUN_DIR/cluster.env"
+      NODE_ID=fsck "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "${VIDFORGE_CLASSPATH:-$JAR}" \
+        io.vidforge.tools.FsckMain "$@" )
+    return
+  fi
+  if [ -z "${DB_URL:-}" ] && [ -f "$RUN_DIR/all-1.pid" ] && alive "$(cat "$RUN_DIR/all-1.pid")"; then
+    die "./run.sh up is running on the H2 file database, which admits one process: ./run.sh stop first"
+  fi
+  say "fsck of $DATA_DIR"
+  NODE_ID=fsck jvm -cp "$JAR" io.vidforge.tools.FsckMain "$@"
+}
