@@ -83,9 +83,10 @@ public final class Platform implements AutoCloseable {
             db = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
             log = EventLog.open(settings.logDir(), nodeId, settings.logMaxBytes(), settings.logKeepFiles());
             Platform p = new Platform(settings, nodeId, clock, embedded, store, db, log);
-            p.deploymentProblem = new DeploymentId(p.sql, store).check(settings.flag("DEPLOYMENT_ADOPT", false));
-            if (p.deploymentProblem.isPresent()
-                    && !DeploymentId.REPORT.equals(settings.string(DeploymentId.CHECK_SETTING, ""))) {
+            boolean reportOnly = DeploymentId.REPORT.equals(settings.string(DeploymentId.CHECK_SETTING, ""));
+            p.deploymentProblem = new DeploymentId(p.sql, store).check(settings.flag("DEPLOYMENT_ADOPT", false),
+                    !reportOnly);
+            if (p.deploymentProblem.isPresent() && !reportOnly) {
                 log = null;
                 db = null;
                 embedded = null;

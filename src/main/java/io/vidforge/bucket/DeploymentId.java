@@ -35,12 +35,16 @@ public final class DeploymentId {
         this.store = store;
     }
 
-    /** Checks (and on a new deployment, creates) the id; empty when database and bucket belong together. */
-    public Optional<String> check(boolean adopt) {
+    /**
+     * Checks (and, if {@code write}, creates or adopts) the id; empty when database and bucket belong
+     * together. fsck checks without writing.
+     */
+    public Optional<String> check(boolean adopt, boolean write) {
+        adopt &= write;
         Optional<String> inDb = fromDatabase();
         Optional<String> inBucket = fromBucket();
         if (inDb.isPresent() && inBucket.isPresent()) {
-            if (adopt && !inDb.equals(inBucket)) {
+            if (adopt && !inDb.equals(inBucket)) { // the operator accepts this pairing
                 store.putBytes(OBJECT_KEY, inDb.get().getBytes(StandardCharsets.UTF_8), "text/plain");
                 return Optional.empty();
             }
@@ -56,12 +60,17 @@ public final class DeploymentId {
                         + store.endpoint() + " belongs to deployment " + inBucket.get() + (bucketHasObjects
                         ? " and holds its objects (a fresh database would take them for garbage)" : "")));
             }
-            insert(inBucket.get());
+            if (write) {
+                insert(inBucket.get());
+            }
             return Optional.empty();
         }
         if (inDb.isPresent() && dbHasVideos && !bucketHasObjects && !adopt) {
             return Optional.of(mismatch("belongs to deployment " + inDb.get() + " and has videos, but the bucket "
                     + store.bucket() + " at " + store.endpoint() + " is empty (a fresh store, e.g. a new DATA_DIR)"));
+        }
+        if (!write) {
+            return Optional.empty();
         }
         String id = inDb.orElseGet(() -> insert(UUID.randomUUID().toString()));
         store.putBytes(OBJECT_KEY, id.getBytes(StandardCharsets.UTF_8), "text/plain");

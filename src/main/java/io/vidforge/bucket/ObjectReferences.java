@@ -27,7 +27,7 @@ import java.util.Set;
 public final class ObjectReferences {
     /** Why a key is referenced or not. */
     public enum Reason {
-        RAW(true), PUBLISHED(true), IN_PROGRESS(true), TUS_CHUNK(true), FOREIGN(true),
+        RAW(true), PUBLISHED(true), IN_PROGRESS(true), TUS_CHUNK(true), DEPLOYMENT_ID(true), FOREIGN(true),
         DELETED_VIDEO(false), LOSING_ATTEMPT(false), OLD_GENERATION(false), UNKNOWN_VIDEO(false),
         UNREFERENCED_RAW(false), UNCOMMITTED_UPLOAD(false), ABANDONED_TUS_CHUNK(false);
 
@@ -93,7 +93,7 @@ public final class ObjectReferences {
         if (key.startsWith(VIDEOS_PREFIX)) {
             return classifyOutput(key, videoIdOf(key).map(videos::get).orElse(null));
         }
-        return Reason.FOREIGN;
+        return key.equals(DeploymentId.OBJECT_KEY) ? Reason.DEPLOYMENT_ID : Reason.FOREIGN;
     }
 
     /**
