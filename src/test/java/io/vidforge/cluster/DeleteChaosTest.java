@@ -31,8 +31,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A chaos run on a real cluster (processes, PostgreSQL, the S3 server process, nginx, ffmpeg): random
  * uploads of a few clips (so duplicates and re-uploads after deletes happen), deletes, forced reprocessing
- * and worker SIGKILLs, for {@code chaos.seconds} (100 s of workload in the suite, about 2.5 min with the settling, fsck and playback; {@code ./run.sh soak [SECONDS]} runs
- * it longer), with the storage clean-up running at a short grace period. It ends with {@code ./run.sh fsck}
+ * and worker SIGKILLs, for {@code chaos.seconds} of workload (100 s in the suite, about 2.5 min with the
+ * settling, fsck and playback; {@code ./run.sh soak [SECONDS]} runs it longer), with the storage clean-up running at a short grace period. It ends with {@code ./run.sh fsck}
  * reporting nothing missing and no orphan past the grace period, every live video playing through nginx
  * and every deleted one answering 410.
  */
