@@ -59,7 +59,7 @@ usage: ./run.sh COMMAND
   kill NODE | start NODE   SIGKILL one node / start it again (failure demos)
   report [--session S] [--video V]   playback timeline per session from the event logs
   fsck                 the bucket against the database: missing objects (exit 1), orphans by reason and age
-  soak [SECONDS]       the delete/clean-up chaos run on a real cluster for longer (default 900 s)
+  soak [SECONDS] [SEED]  the delete/clean-up chaos run on a real cluster for longer (default 900 s)
 EOF
 }
 

@@ -23,17 +23,17 @@ cmd_fsck() {
   NODE_ID=fsck jvm -cp "$JAR" io.vidforge.tools.FsckMain "$@"
 }
 
-# ./run.sh soak [SECONDS]: the delete/clean-up chaos run (DeleteChaosTest) for longer than the suite's
-# 2 minutes (default 900 s) on a real cluster; CHAOS_SEED=N repeats a run.
+# ./run.sh soak [SECONDS] [SEED]: the delete/clean-up chaos run (DeleteChaosTest) for longer than the
+# suite's (default 900 s) on a real cluster; SEED (printed by every run) repeats a run's choices.
 cmd_soak() {
   ensure_java
   ensure_maven
   ensure_media_libs
   ensure_postgres
   ensure_nginx
-  local seconds=${1:-900}
+  local seconds=${1:-900} seed=${2:-}
   say "chaos soak for $seconds s (DeleteChaosTest)"
   build
   mvn -B ${MVN_TEST_ARGS:-} test -Dtest=DeleteChaosTest -Dsurefire.failIfNoSpecifiedTests=false -DskipPostgresTests=true \
-    -Dchaos.seconds="$seconds" ${CHAOS_SEED:+-Dchaos.seed="$CHAOS_SEED"}
+    -Dchaos.seconds="$seconds" ${seed:+-Dchaos.seed="$seed"}
 }

@@ -14,6 +14,7 @@ import io.vidforge.http.DrainingRefusal;
 import io.vidforge.media.Ladder;
 import io.vidforge.storage.EmbeddedS3;
 import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.JobRepository;
 import io.vidforge.tasks.TaskSignals;
 import java.time.Clock;
 import java.util.Optional;
@@ -36,6 +37,7 @@ public final class Platform implements AutoCloseable {
     private final Database db;
     private final Sql sql;
     private final VideoRepository videos;
+    private final JobRepository jobs;
     private final EventLog eventLog;
     private final Ladder ladder;
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -53,13 +55,14 @@ public final class Platform implements AutoCloseable {
         this.sql = new Sql(db.dataSource());
         // On PostgreSQL a NOTIFY in the job's own transaction wakes the leading orchestrator at commit;
         // on H2 (one process) the orchestrator's poll finds it within POLL_MILLIS.
-        this.videos = new VideoRepository(sql, clock, c -> {
+        this.jobs = new JobRepository(sql, c -> {
             if (db.isPostgres()) {
                 PgListener.send(c, TaskSignals.Channel.ORCHESTRATE.pgName());
             }
         });
+        this.videos = new VideoRepository(sql, clock, jobs);
         this.eventLog = eventLog;
-        this.ladder = Ladder.standard(settings.segmentSeconds());
+        this.ladder = Ladder.from(settings);
         this.drainingRefusal = new DrainingRefusal(draining::get, settings.flag("BEHIND_PROXY", false));
     }
 
@@ -84,7 +87,7 @@ public final class Platform implements AutoCloseable {
             log = EventLog.open(settings.logDir(), nodeId, settings.logMaxBytes(), settings.logKeepFiles());
             Platform p = new Platform(settings, nodeId, clock, embedded, store, db, log);
             boolean reportOnly = DeploymentId.REPORT.equals(settings.string(DeploymentId.CHECK_SETTING, ""));
-            p.deploymentProblem = new DeploymentId(p.sql, store).check(settings.flag("DEPLOYMENT_ADOPT", false),
+            p.deploymentProblem = new DeploymentId(p.sql, store, p.videos::any).check(settings.flag("DEPLOYMENT_ADOPT", false),
                     !reportOnly);
             if (p.deploymentProblem.isPresent() && !reportOnly) {
                 log = null;
@@ -115,6 +118,7 @@ public final class Platform implements AutoCloseable {
     public Database db() { return db; }
     public Sql sql() { return sql; }
     public VideoRepository videos() { return videos; }
+    public JobRepository jobs() { return jobs; }
     public EventLog eventLog() { return eventLog; }
     public Ladder ladder() { return ladder; }
 

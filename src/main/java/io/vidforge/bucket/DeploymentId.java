@@ -6,6 +6,7 @@ import io.vidforge.storage.ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
  * The deployment id shared by the database (table {@code deployment}) and the bucket (object
@@ -29,10 +30,12 @@ public final class DeploymentId {
 
     private final Sql sql;
     private final ObjectStore store;
+    private final BooleanSupplier databaseHasVideos;
 
-    public DeploymentId(Sql sql, ObjectStore store) {
+    public DeploymentId(Sql sql, ObjectStore store, BooleanSupplier databaseHasVideos) {
         this.sql = sql;
         this.store = store;
+        this.databaseHasVideos = databaseHasVideos;
     }
 
     /**
@@ -51,7 +54,7 @@ public final class DeploymentId {
             return inDb.equals(inBucket) ? Optional.empty() : Optional.of(mismatch("belongs to deployment " + inDb.get()
                     + " but the bucket " + store.bucket() + " at " + store.endpoint() + " to deployment " + inBucket.get()));
         }
-        boolean dbHasVideos = sql.queryOne("SELECT 1 FROM videos FETCH FIRST 1 ROWS ONLY", rs -> 1).isPresent();
+        boolean dbHasVideos = databaseHasVideos.getAsBoolean();
         boolean bucketHasObjects = store.hasObjects(ObjectReferences.RAW_PREFIX)
                 || store.hasObjects(ObjectReferences.VIDEOS_PREFIX);
         if (inBucket.isPresent()) { // a database without an id next to a bucket with one

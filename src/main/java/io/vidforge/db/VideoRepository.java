@@ -1,7 +1,7 @@
 package io.vidforge.db;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.HistoryEntry;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Videos, their history and their processing jobs. Every status change is conditional on the status
+ * Videos and their history; a new generation's processing job is inserted, in the same transaction,
+ * through the jobs table's owner ({@link NewJobs}). Every status change is conditional on the status
  * (and generation) it leaves, changes at most one row and records a history entry in the same
  * transaction, so concurrent nodes can never apply one transition twice.
  */
@@ -25,23 +26,22 @@ public final class VideoRepository {
             + " error_message, created_at, updated_at";
     private static final TypeReference<List<Variant>> VARIANTS = new TypeReference<>() { };
 
-    /** Runs inside every transaction that creates a job, so the orchestrators hear of it at commit. */
-    public interface JobCreatedHook {
-        void jobCreated(Connection c) throws SQLException;
+    /**
+     * Inserts a generation's PENDING processing job inside the transaction that moves its video to
+     * {@code uploaded} (the jobs table's owner, tasks.JobRepository, implements it).
+     */
+    public interface NewJobs {
+        void insertPending(Connection c, String videoId, int generation, String reason, long now) throws SQLException;
     }
 
     private final Sql sql;
     private final Clock clock;
-    private final JobCreatedHook onJobCreated;
+    private final NewJobs jobs;
 
-    public VideoRepository(Sql sql, Clock clock) {
-        this(sql, clock, c -> { });
-    }
-
-    public VideoRepository(Sql sql, Clock clock, JobCreatedHook onJobCreated) {
+    public VideoRepository(Sql sql, Clock clock, NewJobs jobs) {
         this.sql = sql;
         this.clock = clock;
-        this.onJobCreated = onJobCreated;
+        this.jobs = jobs;
     }
 
     public Sql sql() {
@@ -61,6 +61,11 @@ public final class VideoRepository {
         return sql.queryOne("SELECT raw_key FROM videos WHERE content_sha256 = ? AND status <> ?"
                 + " ORDER BY created_at, video_id FETCH FIRST 1 ROWS ONLY", rs -> rs.getString(1), contentSha256,
                 VideoStatus.DELETED.id());
+    }
+
+    /** Whether the database has any video at all (the deployment-id check at node start). */
+    public boolean any() {
+        return sql.queryOne("SELECT 1 FROM videos FETCH FIRST 1 ROWS ONLY", rs -> 1).isPresent();
     }
 
     /** Whether a live (not deleted) video refers to {@code rawKey}: the storage clean-up's question. */
@@ -157,7 +162,7 @@ public final class VideoRepository {
                         v.originalFilename(), v.contentType(), v.sizeBytes(), v.rawKey(), 1, null, null, null,
                         null, now, now);
                 addHistory(c, v.videoId(), VideoStatus.UPLOADED, now, "upload");
-                insertJob(c, v.videoId(), 1, "upload", now);
+                jobs.insertPending(c, v.videoId(), 1, "upload", now);
                 return true;
             });
         } catch (DataAccessException e) {
@@ -189,7 +194,7 @@ public final class VideoRepository {
             return false;
         }
         addHistory(c, seen.videoId(), VideoStatus.UPLOADED, now, reason);
-        insertJob(c, seen.videoId(), gen, reason, now);
+        jobs.insertPending(c, seen.videoId(), gen, reason, now);
         return true;
     }
 
@@ -292,20 +297,22 @@ public final class VideoRepository {
                 return Optional.empty();
             }
             addHistory(c, videoId, VideoStatus.UPLOADED, now, reason);
-            insertJob(c, videoId, gen, reason, now);
+            jobs.insertPending(c, videoId, gen, reason, now);
             return Optional.of(gen);
         });
     }
 
-    public int countJobs(String videoId) {
-        return sql.queryOne("SELECT COUNT(*) FROM jobs WHERE video_id = ?", rs -> rs.getInt(1), videoId).orElse(0);
-    }
-
-    private void insertJob(Connection c, String videoId, int generation, String reason, long now)
-            throws SQLException {
-        Sql.update(c, "INSERT INTO jobs (video_id, generation, state, reason, created_at, updated_at)"
-                + " VALUES (?, ?, 'PENDING', ?, ?, ?)", videoId, generation, reason, now, now);
-        onJobCreated.jobCreated(c);
+    /** Videos by status id (lower case), every status included, for the queue gauges. */
+    public java.util.Map<String, Long> countByStatus() {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        for (VideoStatus s : VideoStatus.values()) {
+            m.put(s.id(), 0L);
+        }
+        for (var row : sql.query("SELECT status, COUNT(*) FROM videos GROUP BY status",
+                rs -> java.util.Map.entry(rs.getString(1), rs.getLong(2)))) {
+            m.put(row.getKey().toLowerCase(java.util.Locale.ROOT), row.getValue());
+        }
+        return m;
     }
 
     private static void addHistory(Connection c, String videoId, VideoStatus status, long at, String detail)

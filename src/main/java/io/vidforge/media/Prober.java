@@ -1,7 +1,7 @@
 package io.vidforge.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.SourceInfo;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Finds out what an upload is: ffprobe's JSON turned into a {@link SourceInfo} (sizes as displayed,
@@ -19,6 +21,7 @@ import java.util.function.BooleanSupplier;
 public final class Prober {
     /** Demuxers that read a single still image: an upload of a photo is not a video. */
     private static final List<String> STILL_IMAGE_FORMATS = List.of("image2", "_pipe");
+    private static final Pattern DEPTH_IN_PIX_FMT = Pattern.compile("p(\\d{1,2})(le|be)$");
 
     private final MediaTools tools;
 
@@ -48,9 +51,7 @@ public final class Prober {
     /** What ffprobe said, plus what only the prober needs: the stream index and its own duration. */
     record Probe(SourceInfo info, int videoIndex, OptionalDouble videoStreamDuration) {
         Probe withDuration(double seconds) {
-            SourceInfo s = info;
-            return new Probe(new SourceInfo(seconds, s.width(), s.height(), s.videoCodec(), s.audioCodec(),
-                    s.frameRate(), s.audioChannels(), s.rotation(), s.container()), videoIndex, OptionalDouble.of(seconds));
+            return new Probe(info.withDuration(seconds), videoIndex, OptionalDouble.of(seconds));
         }
     }
 
@@ -68,14 +69,24 @@ public final class Prober {
         }
         JsonNode video = null;
         JsonNode audio = null;
+        int audioTrack = 0;
+        int audioStreams = 0;
         for (JsonNode s : root.path("streams")) {
             String type = s.path("codec_type").asText();
             if ("video".equals(type) && video == null && s.path("disposition").path("attached_pic").asInt(0) == 0
                     && s.path("disposition").path("timed_thumbnails").asInt(0) == 0) {
                 video = s;
-            } else if ("audio".equals(type) && audio == null && s.hasNonNull("codec_name")
-                    && s.path("channels").asInt(0) > 0) {
-                audio = s;
+            } else if ("audio".equals(type)) {
+                // The track the file marks as default (a camera's or an editor's choice), else the first usable
+                // one. Its index counts every audio stream, as ffmpeg's 0:a:N does.
+                boolean usable = s.hasNonNull("codec_name") && s.path("channels").asInt(0) > 0;
+                boolean isDefault = s.path("disposition").path("default").asInt(0) == 1;
+                boolean chosenIsDefault = audio != null && audio.path("disposition").path("default").asInt(0) == 1;
+                if (usable && (audio == null || isDefault && !chosenIsDefault)) {
+                    audio = s;
+                    audioTrack = audioStreams;
+                }
+                audioStreams++;
             }
         }
         if (video == null) {
@@ -108,8 +119,33 @@ public final class Prober {
                 frameRate(video),
                 audio == null ? 0 : audio.path("channels").asInt(0),
                 rotation,
-                container);
+                container,
+                audio == null ? 0 : audioTrack,
+                hdr(video),
+                bitDepth(video));
         return new Probe(info, video.path("index").asInt(0), streamDuration);
+    }
+
+    /**
+     * "pq" for SMPTE ST 2084 (HDR10, HDR10+, Dolby Vision profile 8.1), "hlg" for ARIB STD-B67 (iPhones,
+     * broadcast, the base layer of Dolby Vision 8.4), null for anything else (SDR).
+     */
+    static String hdr(JsonNode video) {
+        return switch (video.path("color_transfer").asText("")) {
+            case "smpte2084" -> SourceInfo.PQ;
+            case "arib-std-b67" -> SourceInfo.HLG;
+            default -> null;
+        };
+    }
+
+    /** Bits per sample: ffprobe's bits_per_raw_sample, else from the pixel format (yuv420p10le → 10), else 8. */
+    static int bitDepth(JsonNode video) {
+        int raw = video.path("bits_per_raw_sample").asInt(0);
+        if (raw > 0) {
+            return raw;
+        }
+        Matcher m = DEPTH_IN_PIX_FMT.matcher(video.path("pix_fmt").asText(""));
+        return m.find() ? Integer.parseInt(m.group(1)) : 8;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.vidforge.tasks;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 
 /**
  * Ends a generation that is not to finish (its video was deleted, or is restarted with new bytes): locks
@@ -14,7 +15,7 @@ final class GenerationStop {
     }
 
     static void stop(Connection c, TaskRepository tasks, JobRepository jobs, String videoId, int generation,
-                     String reason, long now) throws SQLException {
+                     String reason, Instant now) throws SQLException {
         jobs.lock(c, videoId, generation);
         tasks.cancelGeneration(c, videoId, generation, "CANCELLED: " + reason, now);
         jobs.fail(c, videoId, generation, now);

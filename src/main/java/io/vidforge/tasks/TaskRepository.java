@@ -30,12 +30,14 @@ public final class TaskRepository {
 
     /** Inserts one task of a plan; the unique key (video, generation, kind, variant) rejects a second. */
     public Task insert(Connection c, String videoId, int generation, TaskKind kind, String variant, TaskState state,
-                       int maxAttempts, long now) throws SQLException {
+                       int maxAttempts, Instant at) throws SQLException {
+        long now = at.toEpochMilli();
         long id = Sql.insertReturningKey(c, "INSERT INTO tasks (video_id, generation, kind, variant, state, attempt,"
                         + " max_attempts, version, next_run_at, progress, created_at, updated_at)"
                         + " VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, 0, ?, ?)", "task_id",
                 videoId, generation, kind, variant, state, maxAttempts, now, now, now);
-        return new Task(id, videoId, generation, kind, variant, state, 0, maxAttempts, 0, null, 0, now, 0, 0, null, null);
+        return new Task(id, videoId, generation, kind, variant, state, 0, maxAttempts, 0, null, null, at, 0, null, null,
+                null);
     }
 
     /**
@@ -71,7 +73,7 @@ public final class TaskRepository {
                         owner, expires, t, t, t, id, r.version());
                 return n != 1 ? Optional.<Task>empty() : Optional.of(new Task(id, r.videoId(), r.generation(), r.kind(),
                         r.variant(), TaskState.RUNNING, r.attempt() + 1, r.maxAttempts(), r.version() + 1, owner,
-                        expires, r.nextRunAt(), 0, t, r.lastError(), null));
+                        Instant.ofEpochMilli(expires), r.nextRunAt(), 0, now, r.lastError(), null));
             });
             if (claimed.isPresent()) {
                 return claimed;
@@ -91,13 +93,14 @@ public final class TaskRepository {
                 Fence.holder(claim).args(t + lease.toMillis(), t, progress, advanced ? t : null, t)) == 1;
     }
 
-    public int markDone(Connection c, Fence f, String resultJson, long now) throws SQLException {
+    public int markDone(Connection c, Fence f, String resultJson, Instant now) throws SQLException {
+        long t = now.toEpochMilli();
         return Sql.update(c, "UPDATE tasks SET state = 'DONE', result_json = ?, progress = 1, progress_at = ?,"
-                + " lease_expires_at = NULL, version = version + 1, updated_at = ?" + f.where(), f.args(resultJson, now, now));
+                + " lease_expires_at = NULL, version = version + 1, updated_at = ?" + f.where(), f.args(resultJson, t, t));
     }
 
     /** Back to READY at {@code nextRunAt}; the attempt counts against the task's budget. */
-    public int requeue(Connection c, Fence f, long nextRunAt, String error, long now) throws SQLException {
+    public int requeue(Connection c, Fence f, Instant nextRunAt, String error, Instant now) throws SQLException {
         return requeue(c, f, nextRunAt, error, now, true);
     }
 
@@ -107,33 +110,35 @@ public final class TaskRepository {
      * an object-store outage, and must not use up the task's budget. The version still moves on, so
      * every claim keeps a fencing token and an output prefix of its own.
      */
-    public int requeue(Connection c, Fence f, long nextRunAt, String error, long now, boolean countAttempt)
+    public int requeue(Connection c, Fence f, Instant nextRunAt, String error, Instant now, boolean countAttempt)
             throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'READY', owner = NULL, lease_expires_at = NULL, next_run_at = ?,"
                         + " attempt = attempt - ?, version = version + 1, last_error = ?, updated_at = ?" + f.where(),
-                f.args(nextRunAt, countAttempt ? 0 : 1, clip(error), now));
+                f.args(nextRunAt.toEpochMilli(), countAttempt ? 0 : 1, clip(error), now.toEpochMilli()));
     }
 
-    public int markFailed(Connection c, Fence f, String error, long now) throws SQLException {
+    public int markFailed(Connection c, Fence f, String error, Instant now) throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'FAILED', lease_expires_at = NULL, version = version + 1,"
-                + " last_error = ?, updated_at = ?" + f.where(), f.args(clip(error), now));
+                + " last_error = ?, updated_at = ?" + f.where(), f.args(clip(error), now.toEpochMilli()));
     }
 
     /**
      * Ends every unfinished task of a generation that has failed. Guarded by generation rather than one
      * version: the whole plan is void, and the version bump makes running workers' heartbeats fail.
      */
-    public int cancelGeneration(Connection c, String videoId, int generation, String reason, long now)
+    public int cancelGeneration(Connection c, String videoId, int generation, String reason, Instant now)
             throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'FAILED', lease_expires_at = NULL, version = version + 1,"
                         + " last_error = ?, updated_at = ? WHERE video_id = ? AND generation = ?"
-                        + " AND state IN ('WAITING', 'READY', 'RUNNING')", clip(reason), now, videoId, generation);
+                        + " AND state IN ('WAITING', 'READY', 'RUNNING')", clip(reason), now.toEpochMilli(), videoId,
+                generation);
     }
 
     /** WAITING → READY once its dependencies are done (the fan-in of PUBLISH). */
-    public int promote(Connection c, Task waiting, long now) throws SQLException {
+    public int promote(Connection c, Task waiting, Instant now) throws SQLException {
+        long t = now.toEpochMilli();
         return Sql.update(c, "UPDATE tasks SET state = 'READY', next_run_at = ?, version = version + 1, updated_at = ?"
-                + " WHERE task_id = ? AND version = ? AND state = 'WAITING'", now, now, waiting.taskId(), waiting.version());
+                + " WHERE task_id = ? AND version = ? AND state = 'WAITING'", t, t, waiting.taskId(), waiting.version());
     }
 
     public Optional<Task> find(long taskId) {
@@ -162,6 +167,26 @@ public final class TaskRepository {
                 + " ORDER BY progress_at LIMIT ?", TaskRepository::map, progressBefore.toEpochMilli(), limit);
     }
 
+    /** One task of a generation as the video API shows it: how far it got, in which attempt. */
+    public record ProgressView(TaskKind kind, TaskState state, double progress, int attempt) {
+    }
+
+    public List<ProgressView> progressOf(String videoId, int generation) {
+        return sql.query("SELECT kind, state, progress, attempt FROM tasks WHERE video_id = ? AND generation = ?",
+                rs -> new ProgressView(TaskKind.valueOf(rs.getString(1)), TaskState.valueOf(rs.getString(2)),
+                        rs.getDouble(3), rs.getInt(4)),
+                videoId, generation);
+    }
+
+    /** How many tasks are in each (state, kind) that has any, for the queue gauges. */
+    public record QueueCount(String state, String kind, long tasks) {
+    }
+
+    public List<QueueCount> countByStateAndKind() {
+        return sql.query("SELECT state, kind, COUNT(*) FROM tasks GROUP BY state, kind",
+                rs -> new QueueCount(rs.getString(1), rs.getString(2), rs.getLong(3)));
+    }
+
     private static String clip(String s) {
         return s == null || s.length() <= 4000 ? s : s.substring(0, 4000);
     }
@@ -170,7 +195,13 @@ public final class TaskRepository {
         return new Task(rs.getLong("task_id"), rs.getString("video_id"), rs.getInt("generation"),
                 TaskKind.valueOf(rs.getString("kind")), rs.getString("variant"), TaskState.valueOf(rs.getString("state")),
                 rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getLong("version"), rs.getString("owner"),
-                rs.getLong("lease_expires_at"), rs.getLong("next_run_at"), rs.getDouble("progress"),
-                rs.getLong("progress_at"), rs.getString("last_error"), rs.getString("result_json"));
+                instant(rs, "lease_expires_at"), instant(rs, "next_run_at"), rs.getDouble("progress"),
+                instant(rs, "progress_at"), rs.getString("last_error"), rs.getString("result_json"));
+    }
+
+    /** Epoch milliseconds as an Instant; null for SQL NULL. */
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
     }
 }

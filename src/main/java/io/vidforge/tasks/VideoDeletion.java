@@ -6,6 +6,7 @@ import io.vidforge.events.Events;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -45,7 +46,7 @@ public final class VideoDeletion {
                 return Optional.empty();
             }
             Video v = seen.get();
-            long now = clock.millis();
+            Instant now = clock.instant();
             boolean deleted = sql.inTransaction(c -> {
                 GenerationStop.stop(c, tasks, jobs, videoId, v.generation(), "video deleted", now);
                 if (!videos.markDeleted(c, videoId, v.generation(), v.status(), "delete")) {

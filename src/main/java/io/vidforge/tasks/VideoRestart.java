@@ -4,6 +4,7 @@ import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRepository;
 import io.vidforge.model.Video;
 import java.time.Clock;
+import java.time.Instant;
 
 /**
  * Starts a video over with new raw bytes, as a new generation: a deleted video whose bytes were uploaded
@@ -28,7 +29,7 @@ public final class VideoRestart {
 
     /** True when this call restarted the video; false when the row had moved on since {@code seen}. */
     public boolean restart(Video seen, Video fresh, String reason) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         return sql.inTransaction(c -> {
             GenerationStop.stop(c, tasks, jobs, seen.videoId(), seen.generation(), reason, now);
             if (!videos.restart(c, seen, fresh, reason)) {

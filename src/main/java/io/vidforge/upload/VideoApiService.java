@@ -11,6 +11,7 @@ import io.vidforge.http.Handlers;
 import io.vidforge.http.Responses;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
+import io.vidforge.tasks.TaskRepository;
 import io.vidforge.tasks.VideoDeletion;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -33,7 +34,7 @@ public final class VideoApiService implements HttpService {
 
     VideoApiService(VideoRepository videos, Events events, Clock clock) {
         this.videos = videos;
-        this.view = new VideoView(videos.sql());
+        this.view = new VideoView(new TaskRepository(videos.sql()));
         this.events = events;
         this.deletion = new VideoDeletion(videos.sql(), videos, events, clock);
     }

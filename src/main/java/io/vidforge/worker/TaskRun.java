@@ -3,6 +3,7 @@ package io.vidforge.worker;
 import io.vidforge.model.Video;
 import io.vidforge.tasks.Task;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -21,7 +22,7 @@ final class TaskRun implements TaskContext {
     private volatile Supplier<List<Task>> siblings = List::of;
     private volatile double progress;
     private volatile double sentProgress;
-    private volatile long leaseExpiresAt;
+    private volatile Instant leaseExpiresAt;
     private volatile boolean abandoned;
     private volatile String abortReason;
     private volatile boolean reporting;
@@ -129,9 +130,9 @@ final class TaskRun implements TaskContext {
 
     double progressValue() { return progress; }
     double sentProgress() { return sentProgress; }
-    long leaseExpiresAt() { return leaseExpiresAt; }
+    Instant leaseExpiresAt() { return leaseExpiresAt; }
 
-    void renewed(long expiresAt, double sent) {
+    void renewed(Instant expiresAt, double sent) {
         this.leaseExpiresAt = expiresAt;
         this.sentProgress = sent;
     }

@@ -32,7 +32,8 @@ class DeploymentIdTest {
         String id;
         try (Node first = TestNodes.start(env, "upload-1", Set.of(Role.UPLOAD))) {
             id = LiveCluster.upload(first, 1);
-            DeploymentId ids = new DeploymentId(first.platform().sql(), first.platform().store());
+            DeploymentId ids = new DeploymentId(first.platform().sql(), first.platform().store(),
+                    first.platform().videos()::any);
             assertTrue(ids.fromDatabase().isPresent());
             assertEquals(ids.fromDatabase(), ids.fromBucket(), "one id in both stores");
         }

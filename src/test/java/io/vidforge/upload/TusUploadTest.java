@@ -198,7 +198,7 @@ class TusUploadTest {
         Http.Response done = patch(nodeB, location, 0, video, null);
         assertEquals(id, done.header("Video-Id"));
         assertEquals(1, nodeA.platform().videos().list(null, 10, null).size());
-        assertEquals(1, nodeA.platform().videos().countJobs(id), "no second processing record");
+        assertEquals(1, nodeA.platform().jobs().count(id), "no second processing record");
         assertEquals(1, store.list("raw/").size());
     }
 
