@@ -21,7 +21,11 @@ import java.util.logging.Logger;
  * decides which of many concurrent uploads of the same bytes, on any number of upload nodes, creates the
  * video; its object becomes the video's raw object as it is, without a copy. Every other upload is a
  * duplicate and removes its own object, as does an upload of bytes already stored for another profile
- * (that video's object is reused). A failed or cut-off stream leaves no row and no object.
+ * (that video's object is reused). A failed or cut-off stream leaves no row and no object. The same bytes
+ * as a deleted video bring it back as a new generation on this upload's own object, and a duplicate of a
+ * live video whose raw object is missing repairs it the same way ({@link VideoRestart}); an object the
+ * storage clean-up is deleting is never referred to (docs/design.md, "Deleting videos and collecting
+ * storage").
  */
 public final class UploadIngest {
     private static final Logger LOG = Logger.getLogger(UploadIngest.class.getName());
