@@ -7,8 +7,9 @@
 # and bucket that do not belong together; 2: could not check.
 
 cmd_fsck() {
-  build
   if [ -f "$RUN_DIR/cluster.env" ]; then
+    # No build here: the running nodes use this jar, and rewriting it under them could break them.
+    [ -f "$JAR" ] || [ -n "${VIDFORGE_CLASSPATH:-}" ] || die "no $JAR: ./run.sh build first"
     say "fsck of the cluster's database and bucket ($RUN_DIR/cluster.env)"
     # shellcheck disable=SC1091
     ( . "$RUN_DIR/cluster.env"
@@ -19,6 +20,7 @@ cmd_fsck() {
   if [ -z "${DB_URL:-}" ] && [ -f "$RUN_DIR/all-1.pid" ] && alive "$(cat "$RUN_DIR/all-1.pid")"; then
     die "./run.sh up is running on the H2 file database, which admits one process: ./run.sh stop first"
   fi
+  build
   say "fsck of $DATA_DIR"
   NODE_ID=fsck jvm -cp "$JAR" io.vidforge.tools.FsckMain "$@"
 }
