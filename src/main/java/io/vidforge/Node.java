@@ -14,6 +14,7 @@ import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
 import io.vidforge.storage.StorageException;
 import io.vidforge.upload.UploadModule;
+import io.vidforge.webhooks.WebhookModule;
 import io.vidforge.worker.WorkerModule;
 import java.net.URI;
 import java.time.Clock;
@@ -79,6 +80,10 @@ public final class Node implements AutoCloseable {
             for (Role r : roles) {
                 modules.add(module(r, platform));
             }
+            // Any upload or orchestrator node delivers webhooks (claimed like tasks, so many may run it).
+            if (roles.contains(Role.UPLOAD) || roles.contains(Role.ORCHESTRATOR)) {
+                modules.add(new WebhookModule(platform, label));
+            }
             // Counters come from the event log (one hook), queue depth from the database at scrape time.
             metrics = NodeMetrics.attach(platform, label);
             for (RoleModule m : modules) {
@@ -121,7 +126,7 @@ public final class Node implements AutoCloseable {
 
     /**
      * A node's routes, in order: the drain filter, request timing, error handling, {@code /health} (the
-     * shared checks plus each role's), {@code /metrics}, each role's routes, and a JSON 404 for the rest.
+     * shared checks plus each role's), {@code /metrics}, {@code /openapi.json}, each role's routes, and a JSON 404 for the rest.
      */
     static HttpRouting.Builder routing(Platform platform, String label, List<RoleModule> modules, NodeMetrics metrics,
                                        DrainFilter drain) {
@@ -135,6 +140,7 @@ public final class Node implements AutoCloseable {
         errorHandling(routing);
         routing.register("/health", new HealthService(platform.nodeId(), label, checks, platform.draining()::get));
         metrics.routing(routing);
+        io.vidforge.http.OpenApiDocument.register(routing);
         modules.forEach(m -> m.routing(routing));
         routing.any(Handlers.notFound());
         return routing;

@@ -12,13 +12,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Videos and their history; a new generation's processing job is inserted, in the same transaction,
  * through the jobs table's owner ({@link NewJobs}). Every status change is conditional on the status
  * (and generation) it leaves, changes at most one row and records a history entry in the same
- * transaction, so concurrent nodes can never apply one transition twice.
+ * transaction, so concurrent nodes can never apply one transition twice. The same transaction writes the
+ * change's webhook event ({@link WebhookOutbox}).
  */
 public final class VideoRepository {
     private static final String COLUMNS = "video_id, content_sha256, profile, status, title, original_filename,"
@@ -161,7 +163,7 @@ public final class VideoRepository {
                         v.videoId(), v.contentSha256(), v.profile(), VideoStatus.UPLOADED.id(), v.title(),
                         v.originalFilename(), v.contentType(), v.sizeBytes(), v.rawKey(), 1, null, null, null,
                         null, now, now);
-                addHistory(c, v.videoId(), VideoStatus.UPLOADED, now, "upload");
+                recordChange(c, v.videoId(), VideoStatus.UPLOADED, 1, now, "upload", null);
                 jobs.insertPending(c, v.videoId(), 1, "upload", now);
                 return true;
             });
@@ -193,7 +195,7 @@ public final class VideoRepository {
         if (n != 1) {
             return false;
         }
-        addHistory(c, seen.videoId(), VideoStatus.UPLOADED, now, reason);
+        recordChange(c, seen.videoId(), VideoStatus.UPLOADED, gen, now, reason, null);
         jobs.insertPending(c, seen.videoId(), gen, reason, now);
         return true;
     }
@@ -211,7 +213,7 @@ public final class VideoRepository {
                         + " poster_key = NULL, updated_at = ? WHERE video_id = ? AND generation = ? AND status = ?",
                 VideoStatus.DELETED.id(), now, videoId, generation, from.id());
         if (n == 1) {
-            addHistory(c, videoId, VideoStatus.DELETED, now, detail);
+            recordChange(c, videoId, VideoStatus.DELETED, generation, now, detail, null);
         }
         return n == 1;
     }
@@ -233,7 +235,7 @@ public final class VideoRepository {
         int n = Sql.update(c, "UPDATE videos SET status = ?, updated_at = ? WHERE video_id = ? AND generation = ?"
                 + " AND status = ?", to.id(), now, videoId, generation, from.id());
         if (n == 1) {
-            addHistory(c, videoId, to, now, detail);
+            recordChange(c, videoId, to, generation, now, detail, null);
         }
         return n == 1;
     }
@@ -257,7 +259,8 @@ public final class VideoRepository {
                 VideoStatus.READY.id(), Json.write(variants), prefix, posterKey, now, videoId, generation,
                 VideoStatus.PROCESSING.id());
         if (n == 1) {
-            addHistory(c, videoId, VideoStatus.READY, now, "published");
+            recordChange(c, videoId, VideoStatus.READY, generation, now, "published",
+                    Map.of("playback_url", "/play/" + videoId + "/master.m3u8"));
         }
         return n == 1;
     }
@@ -271,7 +274,10 @@ public final class VideoRepository {
                 VideoStatus.FAILED.id(), code, truncate(message, 4000), now, videoId, generation,
                 VideoStatus.UPLOADED.id(), VideoStatus.PROCESSING.id());
         if (n == 1) {
-            addHistory(c, videoId, VideoStatus.FAILED, now, code);
+            Map<String, Object> error = new java.util.LinkedHashMap<>();
+            error.put("code", code);
+            error.put("message", truncate(message, 1000));
+            recordChange(c, videoId, VideoStatus.FAILED, generation, now, code, Map.of("error", error));
         }
         return n == 1;
     }
@@ -296,7 +302,7 @@ public final class VideoRepository {
             if (n != 1) {
                 return Optional.empty();
             }
-            addHistory(c, videoId, VideoStatus.UPLOADED, now, reason);
+            recordChange(c, videoId, VideoStatus.UPLOADED, gen, now, reason, null);
             jobs.insertPending(c, videoId, gen, reason, now);
             return Optional.of(gen);
         });
@@ -315,10 +321,21 @@ public final class VideoRepository {
         return m;
     }
 
-    private static void addHistory(Connection c, String videoId, VideoStatus status, long at, String detail)
-            throws SQLException {
+    /**
+     * What every status change writes besides the status itself, in its transaction: the history entry
+     * and the webhook event (the outbox). Called only after the UPDATE changed exactly one row, so there
+     * is no change without its event and no event without its change.
+     */
+    private static void recordChange(Connection c, String videoId, VideoStatus status, int generation, long at,
+                                     String detail, Map<String, Object> data) throws SQLException {
         Sql.update(c, "INSERT INTO video_history (video_id, status, at, detail) VALUES (?, ?, ?, ?)",
                 videoId, status.id(), at, detail);
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("reason", detail);
+        if (data != null) {
+            d.putAll(data);
+        }
+        WebhookOutbox.record(c, videoId, status, generation, at, d);
     }
 
     private static String truncate(String s, int max) {

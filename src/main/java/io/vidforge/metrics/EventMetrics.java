@@ -35,6 +35,7 @@ public final class EventMetrics implements EventLog.Listener {
     private final MetricsRegistry.Histogram taskSeconds;
     private final MetricsRegistry.Counter gcObjects;
     private final MetricsRegistry.Counter gcBytes;
+    private final MetricsRegistry.Counter webhooks;
     private final Map<String, Long> openAttempts = new LinkedHashMap<>();
 
     EventMetrics(MetricsRegistry r) {
@@ -73,6 +74,9 @@ public final class EventMetrics implements EventLog.Listener {
                         + " (referenced again), by reason.", "action", "reason");
         gcBytes = r.counter("vidforge_gc_bytes_total", "Storage clean-up: bytes marked and deleted, by reason.",
                 "action", "reason");
+        webhooks = r.counter("vidforge_webhook_deliveries_total",
+                "Webhook delivery attempts by this node: sent (2xx), failed (retried later) or dead (given up).",
+                "outcome");
     }
 
     @Override
@@ -114,6 +118,9 @@ public final class EventMetrics implements EventLog.Listener {
                 gcObjects.inc(action, lower(f.get("reason")));
                 gcBytes.add(asLong(f.get("bytes")), action, lower(f.get("reason")));
             }
+            case "WEBHOOK_SENT" -> webhooks.inc("sent");
+            case "WEBHOOK_FAILED" -> webhooks.inc("failed");
+            case "WEBHOOK_DEAD" -> webhooks.inc("dead");
             case "TASK_CREATED", "TASK_READY", "LEASE_EXPIRED", "TASK_STUCK", "STALE_COMPLETION_REJECTED" ->
                     taskEvents.inc(event, kind(f));
             default -> {
