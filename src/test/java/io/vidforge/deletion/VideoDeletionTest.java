@@ -77,6 +77,9 @@ class VideoDeletionTest {
                 .filter(e -> e.path("to").asText().equals("deleted")).toList();
         assertEquals(1, changes.size());
         assertEquals(from, changes.get(0).get("from").asText());
+        assertEquals(1, upload.platform().sql().queryOne("SELECT COUNT(*) FROM webhook_events WHERE video_id = ?"
+                + " AND event_type = 'video.deleted'", rs -> rs.getInt(1), id).orElse(0),
+                "one video.deleted webhook event, written with the change");
         assertTrue(new JobRepository(upload.platform().sql()).ofVideo(id).stream()
                 .noneMatch(j -> j.state() == JobState.PENDING || j.state() == JobState.PLANNED), "no live job");
         assertTrue(new TaskRepository(upload.platform().sql()).ofGeneration(id, v.get("generation").asInt()).stream()
