@@ -27,6 +27,8 @@ die()  { printf '\033[31mxx  %s\033[0m\n' "$*" >&2; exit 1; }
 . "$ROOT/scripts/test.sh"
 # shellcheck source=scripts/fsck.sh
 . "$ROOT/scripts/fsck.sh"
+# shellcheck source=scripts/mutation.sh
+. "$ROOT/scripts/mutation.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Report
@@ -53,7 +55,9 @@ usage: ./run.sh COMMAND
   demo                 build, start every role in one JVM, upload a sample, wait until ready, serve
   up                   the same without the sample
   stop [NODE]          stop what up/demo/cluster started (by recorded PID); NODE: that cluster node alone, drained
-  test                 the whole test suite (installs/starts prerequisites)
+  test                 the whole test suite (installs/starts prerequisites), then the mutation check
+  mutation [all|core|changed]   mutation testing with PIT (docs/testing.md)
+  node ROLE            one node of ROLE (upload, orchestrator, worker, segment, all) in the foreground
   cluster [roles.conf] several processes per roles.conf on PostgreSQL + S3 with nginx in front
   status               each node of the cluster: role, id, pid, port, health
   kill NODE | start NODE   SIGKILL one node / start it again (failure demos)
@@ -70,6 +74,8 @@ main() {
     up) cmd_up "$@" ;;
     stop) cmd_stop "$@" ;;
     test) cmd_test "$@" ;;
+    mutation) cmd_mutation "$@" ;;
+    node) cmd_node "$@" ;;
     report) cmd_report "$@" ;;
     fsck) cmd_fsck "$@" ;;
     soak) cmd_soak "$@" ;;
