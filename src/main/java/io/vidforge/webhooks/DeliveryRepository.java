@@ -40,15 +40,17 @@ final class DeliveryRepository {
     }
 
     /**
-     * Adds a PENDING delivery to {@code endpoint} for every event that has none yet. Idempotent; when two
-     * nodes race, one insert fails on the primary key and its rows come with the next pass.
+     * Adds a PENDING delivery to {@code endpoint} for every event since {@code since} that has none yet (an
+     * endpoint added later gets the events of the last WEBHOOK_MAX_AGE_SECONDS, not all history).
+     * Idempotent; when two nodes race, one insert fails on the primary key and its rows come with the next
+     * pass.
      */
-    int fanOut(String endpoint, long now) {
+    int fanOut(String endpoint, long now, long since) {
         try {
             return sql.update("INSERT INTO webhook_deliveries (endpoint, event_seq, video_id, state, attempts, version,"
                     + " next_at, created_at, updated_at) SELECT ?, e.seq, e.video_id, 'PENDING', 0, 0, ?, e.created_at, ?"
-                    + " FROM webhook_events e WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
-                    + " WHERE d.endpoint = ? AND d.event_seq = e.seq)", endpoint, now, now, endpoint);
+                    + " FROM webhook_events e WHERE e.created_at >= ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+                    + " WHERE d.endpoint = ? AND d.event_seq = e.seq)", endpoint, now, now, since, endpoint);
         } catch (DataAccessException e) {
             if (Sql.isUniqueViolation(e)) {
                 return 0;

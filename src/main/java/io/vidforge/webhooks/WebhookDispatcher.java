@@ -53,7 +53,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         long now = clock.millis();
         List<String> endpoints = settings.urls().stream().map(URI::toString).toList();
         for (String e : endpoints) {
-            repo.fanOut(e, now);
+            repo.fanOut(e, now, now - settings.maxAge().toMillis());
         }
         List<Future<Boolean>> running = new ArrayList<>();
         for (Object[] d : repo.due(endpoints, now, BATCH)) {
