@@ -21,6 +21,17 @@ public final class EncodeArguments {
     public static final String PLAYLIST = "index.m3u8";
     public static final String INIT_SEGMENT = "init.mp4";
     public static final String SEGMENT_PATTERN = "seg_%05d.m4s";
+    /**
+     * PQ or HLG (BT.2020) to BT.709 SDR: linear light at a 100-nit reference white, primaries converted in
+     * float, Hable's curve rolling highlights off (no desaturation, which greys bright colours), then the
+     * BT.709 transfer and matrix in limited range. Measured on this machine kind (1080p, 60 frames): 2.3 s
+     * of CPU against 0.8 s for the plain 8-bit conversion; Mobius cost the same, and tone-mapping after
+     * scaling to 720p 1.4 s. It runs once per video, before the rungs split.
+     */
+    static final String TONE_MAP_TO_BT709 = "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+            + "tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p";
+    /** Frames described as BT.709 limited range (the pixels are, after the scaler or the tone map). */
+    static final String TAG_BT709 = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709";
     /** 1024 samples at 48 kHz. */
     private static final double AAC_FRAME_SECONDS = 1024.0 / 48000;
 
@@ -82,8 +93,14 @@ public final class EncodeArguments {
      * the same frames and timestamps, and a rung that halves a high frame rate keeps every other one of them.
      */
     private static String videoGraph(SourceInfo source, List<Rung> rungs, Ladder ladder, OutputFrameRate fps) {
+        // start_time=0: a stream that begins after the file's start (B-frame delay, a transport stream whose
+        // audio leads) is padded with its first frame, so every rung starts at 0 in sync with the audio.
         StringBuilder g = new StringBuilder("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=")
-                .append(fps.ffmpegArgument());
+                .append(fps.ffmpegArgument()).append(":start_time=0");
+        if (source.isHdr()) {
+            // Once, before the split: every rung gets the same tone-mapped frames.
+            g.append(',').append(TONE_MAP_TO_BT709);
+        }
         if (rungs.size() == 1) {
             return g.append(',').append(rungChain(source, rungs.get(0), ladder, fps)).append("[v0]").toString();
         }
@@ -102,7 +119,10 @@ public final class EncodeArguments {
         OutputFrameRate rate = ladder.frameRateFor(source, rung);
         String halve = rate.equals(full) ? "" : "fps=" + rate.ffmpegArgument() + ",";
         FrameSize size = FrameSize.forRung(source, rung);
-        return halve + "scale=" + size.width() + ":" + size.height() + ":flags=bicubic,setsar=1,format=yuv420p";
+        // setparams tags the frames themselves: ffmpeg 8 takes an encoder's colour description from its frames,
+        // and the -color_* output options alone left untagged sources untagged.
+        return halve + "scale=" + size.width() + ":" + size.height() + ":flags=bicubic,setsar=1,format=yuv420p,"
+                + TAG_BT709;
     }
 
     /** One rung's output: its scaled video {@code [v<index>]} alone (no audio), its own HLS variant. */
@@ -121,6 +141,9 @@ public final class EncodeArguments {
                 "-bufsize", rung.bufsizeKbps() + "k",
                 "-g", Integer.toString(gop), "-sc_threshold", "0", "-flags", "+cgop",
                 "-force_key_frames", "expr:gte(t,n_forced*" + keyframeSeconds + ")", "-forced-idr", "1",
+                // Every rung is SDR BT.709 (HDR sources are tone-mapped above), and says so: untagged video
+                // is guessed at by players, and HDR tags on SDR pixels would be shown with wrong colours.
+                "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
                 "-an"));
         a.addAll(hlsOutput(ladder, dir));
         return a;
@@ -137,7 +160,9 @@ public final class EncodeArguments {
                 "-map", "0:a:" + source.audioTrack(), "-vn",
                 "-c:a", "aac", "-b:a", ladder.audioKbps() + "k", "-ac", "2", "-ar", "48000",
                 // Fill gaps and trim overlaps in the source's audio so it stays in sync with the CFR video.
-                "-af", "aresample=async=1",
+                // first_pts=0: audio that begins after the file's start is padded with silence, so it starts at
+                // 0 like the video.
+                "-af", "aresample=async=1:first_pts=0",
                 // The AAC encoder adds one frame of priming; without this the rendition ends one frame after
                 // the video, and a source ending on a segment boundary got a 21 ms audio segment of its own.
                 "-t", String.format(Locale.ROOT, "%.6f", Math.max(0.1, source.durationS() - AAC_FRAME_SECONDS))));
