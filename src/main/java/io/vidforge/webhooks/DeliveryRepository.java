@@ -121,6 +121,16 @@ final class DeliveryRepository {
                 dead ? DEAD : PENDING, nextAt, status, truncate(error), now, c.endpoint(), c.seq(), c.version()) == 1;
     }
 
+    /**
+     * Removes deliveries, and then the outbox events, of events older than {@code before}: both go by the
+     * event's time, and fan-out only looks at events younger than the maximum age, so nothing pruned can
+     * come back or be left half.
+     */
+    int prune(long before) {
+        int n = sql.update("DELETE FROM webhook_deliveries WHERE created_at < ?", before);
+        return n + io.vidforge.db.WebhookOutbox.prune(sql, before);
+    }
+
     /** Deliveries by state (lower case), every state included. */
     java.util.Map<java.util.List<String>, Double> countByState() {
         java.util.Map<java.util.List<String>, Double> m = new java.util.HashMap<>();
