@@ -78,6 +78,7 @@ public enum Setting {
     WEBHOOK_CONCURRENCY(Use.PASSED),
     SSE_POLL_MILLIS(Use.PASSED),
     SSE_HEARTBEAT_SECONDS(Use.PASSED),
+    API_TOKEN(Use.PASSED),
     BEHIND_PROXY(Use.SET_BY_CLUSTER),
     /** Test hooks: false leaves the role's loop off so a test drives it by hand. */
     ORCHESTRATOR_AUTOSTART(Use.NODE_ONLY, false),
