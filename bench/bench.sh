@@ -1,5 +1,6 @@
 # VidForge benchmarks against the physical limits (./run.sh bench). Sourced by run.sh, whose helpers
-# (say, warn, die, ensure_*, build, alive, apt_install) it uses. Every figure is measured against its
+# (say, warn, die, ensure_*, build, apt_install) and process helpers (scripts/process.sh: start_process,
+# stop_pid, wait_for) it uses. Every figure is measured against its
 # limit in the same run, on the same data, on this machine; see docs/performance.md.
 #
 # `./run.sh bench scaling` instead measures how cost grows (clip length and rungs, claimers, concurrent
@@ -55,30 +56,19 @@ bench_node() {
       case "$kv" in JOPTS=*) jopts=${kv#JOPTS=} ;; *) export "${kv?}" ;; esac
     done
     # shellcheck disable=SC2086
-    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $jopts -jar "$JAR" --role="$role"
-  ) >"$BENCH_DIR/$id.out" 2>&1 &
-  echo $! >"$BENCH_DIR/$id.pid"
-  local i
-  for i in $(seq 1 240); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/health" && return 0
-    alive "$(cat "$BENCH_DIR/$id.pid")" || break
-    sleep 0.5
-  done
+    start_process "$BENCH_DIR" "$id" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $jopts -jar "$JAR" --role="$role"
+  )
+  wait_for 120 "$(cat "$BENCH_DIR/$id.pid")" health_up "http://127.0.0.1:$port" && return 0
   tail -20 "$BENCH_DIR/$id.out" >&2
   die "bench node $id did not become healthy (log: $BENCH_DIR/$id.out)"
 }
 
 bench_stop() {
-  local id f pid
+  local id f
   for id in "$@"; do
     f="$BENCH_DIR/$id.pid"
     [ -f "$f" ] || continue
-    pid=$(cat "$f")
-    if alive "$pid"; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.25; done
-      alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
-    fi
+    stop_pid "$(cat "$f")" || true
     rm -f "$f"
   done
 }
@@ -124,14 +114,9 @@ bench_fresh_state() {
   (
     bench_env
     export DATA_DIR="$BENCH_DIR/data" EMBEDDED_S3_PORT="$BENCH_S3_PORT"
-    exec "$JAVA_HOME/bin/java" -cp "$JAR" io.vidforge.storage.S3ServerMain
-  ) >"$BENCH_DIR/s3.out" 2>&1 &
-  echo $! >"$BENCH_DIR/s3.pid"
-  local i
-  for i in $(seq 1 120); do
-    grep -q "listening on" "$BENCH_DIR/s3.out" 2>/dev/null && return 0
-    sleep 0.5
-  done
+    start_process "$BENCH_DIR" s3 "$JAVA_HOME/bin/java" -cp "$JAR" io.vidforge.storage.S3ServerMain
+  )
+  wait_for 60 "$(cat "$BENCH_DIR/s3.pid")" log_says "$BENCH_DIR/s3.out" "listening on" && return 0
   die "the bench S3 server did not start (log: $BENCH_DIR/s3.out)"
 }
 

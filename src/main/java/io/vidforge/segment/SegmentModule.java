@@ -15,7 +15,7 @@ public final class SegmentModule implements RoleModule {
     private final SegmentSettings settings;
     private final SegmentCache cache;
     private final ReadAhead readAhead;
-    private final SegmentService service;
+    private final PlaybackRoutes service;
 
     public SegmentModule(Platform platform) {
         this(platform, new S3Origin(platform.store()));
@@ -28,7 +28,7 @@ public final class SegmentModule implements RoleModule {
         this.cache = new SegmentCache(origin, settings.cacheBytes());
         this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
                 settings.prefetchQueue(), platform.nodeId());
-        this.service = new SegmentService(platform.nodeId(), platform.drainingRefusal(),
+        this.service = new PlaybackRoutes(platform.nodeId(), platform.drainingRefusal(),
                 new VideoCatalog(platform.videos()::find, settings.videoCacheTtl()), cache, readAhead, events,
                 platform.videos()::posterKey);
     }
@@ -45,10 +45,11 @@ public final class SegmentModule implements RoleModule {
         readAhead.start();
     }
 
-    /** Stops read-ahead; requests still in flight are answered without it. */
+    /** Stops read-ahead and new origin reads of misses; requests still in flight are answered without them. */
     @Override
     public void close() {
         readAhead.close();
+        service.close();
     }
 
     public SegmentSettings settings() {

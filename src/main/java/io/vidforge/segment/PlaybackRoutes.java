@@ -17,23 +17,18 @@ import io.vidforge.media.MasterPlaylist;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.storage.StorageException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The playback routes: masters that start sessions, and each session's variant playlists, init and
  * media segments from the node-local cache, with read-ahead after every segment. Every answer (errors
  * included) carries CORS headers, so browsers running hls.js can read statuses, and {@code X-Node-Id},
- * because nginx cannot tell anyone which upstream it chose.
+ * because nginx cannot tell anyone which upstream it chose. A whole-object miss is streamed by
+ * {@link MissStreamer}; every other body is written by {@link BodyWriter}.
  */
-public final class SegmentService implements HttpService {
+public final class PlaybackRoutes implements HttpService, AutoCloseable {
     static final HeaderName X_CACHE = HeaderNames.create("X-Cache");
     static final HeaderName X_NODE_ID = HeaderNames.create("X-Node-Id");
     static final HeaderName X_SESSION_ID = HeaderNames.create("X-Session-Id");
@@ -42,14 +37,6 @@ public final class SegmentService implements HttpService {
     private static final String EXPOSED = "Content-Length, Content-Range, Accept-Ranges, X-Cache, X-Node-Id, X-Session-Id";
     private static final String ALLOWED_HEADERS = "Range, CMCD-Request, CMCD-Object, CMCD-Session, CMCD-Status";
     private static final String METHODS = "GET, HEAD, OPTIONS";
-    /** Bodies above this are written chunk by chunk from the cache (see writeChunks); smaller ones in one send. */
-    static final int DIRECT_WRITE_BYTES = CachedBytes.SINGLE_CHUNK_BYTES;
-    /** streamMiss's answer when it has sent the response itself. */
-    private static final SegmentCache.Lookup STREAMED =
-            new SegmentCache.Lookup(CachedBytes.copyOf(new byte[0]), CacheOutcome.LOADED);
-    /** Origin reads of misses that are streamed to the client as they arrive (one virtual thread each). */
-    private static final ExecutorService LOADERS =
-            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("origin-read-", 0).factory());
 
     private final String nodeId;
     private final DrainingRefusal draining; // nginx retries its refusals on another node: the session moves
@@ -58,9 +45,10 @@ public final class SegmentService implements HttpService {
     private final ReadAhead readAhead;
     private final PlaybackEvents events;
     private final SessionShaper shaper = new SessionShaper();
+    private final MissStreamer misses;
     private final java.util.function.Function<String, Optional<String>> posters;
 
-    public SegmentService(String nodeId, DrainingRefusal draining, VideoCatalog catalog, SegmentCache cache,
+    public PlaybackRoutes(String nodeId, DrainingRefusal draining, VideoCatalog catalog, SegmentCache cache,
                           ReadAhead readAhead, PlaybackEvents events,
                           java.util.function.Function<String, Optional<String>> posters) {
         this.posters = posters;
@@ -70,6 +58,7 @@ public final class SegmentService implements HttpService {
         this.cache = cache;
         this.readAhead = readAhead;
         this.events = events;
+        this.misses = new MissStreamer(cache, events);
     }
 
     @Override
@@ -84,9 +73,9 @@ public final class SegmentService implements HttpService {
                 .route(getOrHead, PathMatchers.create("/s/*"), guarded(this::malformed))
                 .options("/play/*", guarded(this::preflight))
                 .options("/s/*", guarded(this::preflight))
-                .any("/play/{id}/master.m3u8", guarded(SegmentService::methodNotAllowed))
-                .any("/s/{session}/{id}/master.m3u8", guarded(SegmentService::methodNotAllowed))
-                .any("/s/{session}/{id}/{variant}/{file}", guarded(SegmentService::methodNotAllowed));
+                .any("/play/{id}/master.m3u8", guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/s/{session}/{id}/master.m3u8", guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/s/{session}/{id}/{variant}/{file}", guarded(PlaybackRoutes::methodNotAllowed));
     }
 
     /**
@@ -164,8 +153,8 @@ public final class SegmentService implements HttpService {
         if (isHead(req)) {
             res.contentLength(length);
             res.send();
-        } else if (length > DIRECT_WRITE_BYTES) {
-            writeChunks(res, found.body(), 0, length);
+        } else if (length > BodyWriter.DIRECT_WRITE_BYTES) {
+            BodyWriter.writeChunks(res, found.body(), 0, length);
         } else {
             res.send(found.body().toArray());
         }
@@ -198,7 +187,7 @@ public final class SegmentService implements HttpService {
         if (!head) {
             readAhead.sessionStarted(session, videoId);
         }
-        SentBody sent = write(res, FileKind.MASTER, CachedBytes.copyOf(body), range, head, Optional.empty());
+        SentBody sent = BodyWriter.write(res, FileKind.MASTER, CachedBytes.copyOf(body), range, head, Optional.empty());
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent, since(t0), range,
                 head);
         sent.closeIfCutShort();
@@ -226,8 +215,8 @@ public final class SegmentService implements HttpService {
         SegmentCache.Lookup found = null;
         if (!head && !cache.contains(target.key()) && !req.headers().contains(HeaderNames.RANGE)
                 && shaper.pacer(session).isEmpty()) {
-            found = streamMiss(req, res, target, t0);
-            if (found == STREAMED) {
+            found = misses.stream(res, target, t0, () -> readAheadAfter(req, target));
+            if (found == MissStreamer.STREAMED) {
                 return;
             }
         }
@@ -239,92 +228,28 @@ public final class SegmentService implements HttpService {
             }
         }
         ByteRange range = range(req, res, found.body().length());
-        if (!head && readAhead.enabled()) {
+        if (!head) {
             // Before writing: a slow client must not delay the read of what it will ask for next.
-            readAhead.afterServe(target, hint(req, target));
+            readAheadAfter(req, target);
         }
         res.header(X_CACHE, found.outcome().cacheHeader());
         // A response the client abandoned (a player giving up on a slow download) is logged too, as aborted.
-        SentBody sent = write(res, file.kind(), found.body(), range, head, shaper.pacer(session));
+        SentBody sent = BodyWriter.write(res, file.kind(), found.body(), range, head, shaper.pacer(session));
         events.serve(target, file.kind(), found.outcome(), sent, since(t0), range, head);
         sent.closeIfCutShort();
     }
 
-    private static RuntimeException notFoundOr(StorageException e, String variantName, PlaybackFile file) {
+    static RuntimeException notFoundOr(StorageException e, String variantName, PlaybackFile file) {
         if (e.notFound()) {
             return ApiException.notFound("Variant " + variantName + " has no " + file.name() + ".");
         }
         return e;
     }
 
-    /**
-     * A whole-object GET that misses: the origin read runs on its own virtual thread and this request
-     * sends each range as soon as it has arrived (cut-through), instead of waiting for the whole object
-     * and then sending it (store and forward, which added a full transfer time to every miss). Returns
-     * {@link #STREAMED} when it answered; otherwise the finished lookup (it joined a read already running,
-     * the object was cached meanwhile, or the origin cannot stream), which the caller answers as usual.
-     */
-    private SegmentCache.Lookup streamMiss(ServerRequest req, ServerResponse res, PlaybackTarget target, long t0) {
-        ProgressiveRead progress = new ProgressiveRead();
-        CompletableFuture<SegmentCache.Lookup> load =
-                CompletableFuture.supplyAsync(() -> cache.get(target.key(), progress), LOADERS);
-        load.whenComplete((l, e) -> progress.finish(e));
-        int length;
-        try {
-            length = progress.awaitLength();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for " + target.key(), e);
-        }
-        if (length < 0) {
-            try {
-                return load.join(); // a failed read (404, 503) surfaces here, before anything was written
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof StorageException se) {
-                    throw notFoundOr(se, target.variant().name(), target.file());
-                }
-                throw e.getCause() instanceof RuntimeException r ? r : e;
-            }
-        }
+    private void readAheadAfter(ServerRequest req, PlaybackTarget target) {
         if (readAhead.enabled()) {
             readAhead.afterServe(target, hint(req, target));
         }
-        res.header(X_CACHE, CacheOutcome.LOADED.cacheHeader());
-        res.header(HeaderNames.CONTENT_TYPE, target.file().kind().contentType());
-        res.header(HeaderNames.CACHE_CONTROL, target.file().kind().cacheControl());
-        res.header(HeaderNames.ACCEPT_RANGES, "bytes");
-        res.contentLength(length);
-        ResponseOutput out = ResponseOutput.open(res);
-        SentBody sent = SentBody.whole(length);
-        try (out) {
-            // Pieces as a cached hit writes them: a small first one (Helidon copies it into one buffer with
-            // the headers), then at most a chunk per write.
-            int piece = CachedBytes.HEAD_BYTES;
-            int written = 0;
-            while (written < length) {
-                int filled = progress.awaitBeyond(written);
-                while (written < filled) {
-                    int n = Math.min(filled - written, piece);
-                    out.write(progress.array(), written, n);
-                    written += n;
-                    piece = CachedBytes.CHUNK_BYTES;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!SentBody.clientGone(e)) {
-                throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
-            }
-            // The client left; the origin read goes on and fills the cache for the next request.
-            sent = SentBody.cutShort(out.written(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while sending " + target.key(), e);
-        }
-        // This request published the read's progress, so it ran the origin read: a MISS that loaded.
-        events.serve(target, target.file().kind(), CacheOutcome.LOADED, sent, since(t0), new ByteRange.Whole(length),
-                false);
-        sent.closeIfCutShort();
-        return STREAMED;
     }
 
     /** The CMCD next object, if it names a file of this session's video. */
@@ -357,59 +282,10 @@ public final class SegmentService implements HttpService {
         return r;
     }
 
-    /** Writes the answer; a client that goes away mid-body is not an error here (see SentBody). */
-    private static SentBody write(ServerResponse res, FileKind kind, CachedBytes body, ByteRange range, boolean head,
-                                  Optional<SessionShaper.Pacer> pacer) {
-        res.header(HeaderNames.CONTENT_TYPE, kind.contentType());
-        res.header(HeaderNames.CACHE_CONTROL, kind.cacheControl());
-        res.header(HeaderNames.ACCEPT_RANGES, "bytes");
-        int offset = 0;
-        int length = body.length();
-        if (range instanceof ByteRange.Part p) {
-            res.status(Status.PARTIAL_CONTENT_206);
-            res.header(HeaderNames.CONTENT_RANGE, p.contentRange());
-            offset = (int) p.first();
-            length = (int) p.size();
-        }
-        if (head) {
-            res.contentLength(length);
-            res.send();
-            return SentBody.whole(0);
-        } else if (pacer.isPresent()) {
-            return SessionShaper.write(res, body, offset, length, pacer.get());
-        } else if (length > DIRECT_WRITE_BYTES) {
-            return writeChunks(res, body, offset, length);
-        }
-        try {
-            res.send(body.copyRange(offset, length));
-            return SentBody.whole(length);
-        } catch (RuntimeException e) {
-            if (!SentBody.clientGone(e)) {
-                throw e;
-            }
-            return SentBody.cutShort(0, e); // one write with the headers: how much arrived is unknown
-        }
-    }
-
-    /**
-     * A large cached body goes to the socket from the cached chunks themselves. {@code send(byte[])}
-     * copies the whole entity into a fresh buffer behind the headers: for a ~1.5 MB segment that is a
-     * humongous allocation and a copy per response, which made the node GC-bound under load
-     * (docs/performance.md). Through the output stream only the first chunk (8 KiB) travels with the
-     * headers; every further chunk is one socket write from its own array.
-     */
-    private static SentBody writeChunks(ServerResponse res, CachedBytes body, int offset, int length) {
-        res.contentLength(length);
-        ResponseOutput out = ResponseOutput.open(res);
-        try (out) {
-            body.writeTo(out, offset, length);
-        } catch (IOException | RuntimeException e) {
-            if (!SentBody.clientGone(e)) {
-                throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
-            }
-            return SentBody.cutShort(out.written(), e);
-        }
-        return SentBody.whole(length);
+    /** Stops the miss streamer's origin reads from starting; reads in flight finish. */
+    @Override
+    public void close() {
+        misses.close();
     }
 
     private static boolean isHead(ServerRequest req) {

@@ -1,0 +1,38 @@
+# Sourced by run.sh: ./run.sh test, the whole suite with its prerequisites, and its summary.
+
+cmd_test() {
+  ensure_java
+  ensure_maven
+  ensure_media_libs
+  ensure_postgres
+  ensure_nginx
+  ensure_chromium
+  say "JDK: $JAVA_HOME ($(java_major "$JAVA_HOME/bin/java")); PostgreSQL: 127.0.0.1:5432 up"
+  # Drop schemas left by earlier runs (each test makes its own schema in database 'test').
+  if command -v psql >/dev/null; then
+    psql -h 127.0.0.1 -U postgres -d test -Atc "select 'DROP SCHEMA ' || nspname || ' CASCADE;' from pg_namespace where nspname like 't\\_%'" 2>/dev/null \
+      | psql -h 127.0.0.1 -U postgres -d test -q >/dev/null 2>&1 || true
+  fi
+  # The summary below reads these reports: never count an earlier run's.
+  rm -rf target/surefire-reports
+  say "running the test suite: every test on H2, database tests again on PostgreSQL"
+  local rc=0
+  mvn -B ${MVN_TEST_ARGS:-} test "$@" || rc=$?
+  summarize_tests
+  return $rc
+}
+
+summarize_tests() {
+  local db f t=0 fl=0 e=0 s=0
+  for db in h2 postgres; do
+    for f in target/surefire-reports/$db/TEST-*.xml; do
+      [ -e "$f" ] || continue
+      local line; line=$(head -2 "$f" | tr ' ' '\n')
+      t=$((t + $(echo "$line" | sed -n 's/^tests="\([0-9]*\)".*/\1/p' | head -1)))
+      fl=$((fl + $(echo "$line" | sed -n 's/^failures="\([0-9]*\)".*/\1/p' | head -1)))
+      e=$((e + $(echo "$line" | sed -n 's/^errors="\([0-9]*\)".*/\1/p' | head -1)))
+      s=$((s + $(echo "$line" | sed -n 's/^skipped="\([0-9]*\)".*/\1/p' | head -1)))
+    done
+  done
+  echo "tests: $((t - fl - e - s)) passed, $((fl + e)) failed, $s skipped"
+}
