@@ -45,19 +45,45 @@
   if (asked && asked !== session) {
     logLine('session "' + asked + '" is not 1–64 of [A-Za-z0-9_-]; using ' + session, 'down');
   }
-  fetch('/videos/' + videoId).then((r) => r.ok ? r.json() : null).then((v) => {
-    if (v && v.title) { $('title').textContent = v.title; }
-  }).catch(() => {});
-
   const src = '/s/' + session + '/' + videoId + '/master.m3u8';
   let refresh = () => {};
 
-  if (window.Hls && Hls.isSupported()) {
-    playWithHlsJs(src);
-  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-    playNatively(src);
-  } else {
-    fail('This browser plays neither HLS nor Media Source Extensions.');
+  // A video still being processed: its live progress (Server-Sent Events, GET /videos/{id}/events)
+  // until it is ready, then playback starts. No polling.
+  fetch('/videos/' + videoId).then((r) => r.ok ? r.json() : null).then((v) => {
+    if (v && v.title) { $('title').textContent = v.title; }
+    if (!v || v.status === 'ready') {
+      startPlayback();
+      return;
+    }
+    const m = $('message');
+    const events = new EventSource('/videos/' + videoId + '/events');
+    vf.progressEvents = [];
+    events.onmessage = (e) => {
+      const p = JSON.parse(e.data);
+      vf.progressEvents.push(p);
+      if (p.status === 'ready') {
+        events.close();
+        m.hidden = true;
+        startPlayback();
+      } else if (p.status === 'failed' || p.status === 'deleted') {
+        events.close();
+        fail('The video ' + p.status + (p.error ? ': ' + p.error.message : '') + '.');
+      } else {
+        m.textContent = 'The video is ' + p.status + ' (' + Math.round(100 * (p.progress || 0)) + ' %); it plays once ready.';
+        m.hidden = false;
+      }
+    };
+  }).catch(() => startPlayback());
+
+  function startPlayback() {
+    if (window.Hls && Hls.isSupported()) {
+      playWithHlsJs(src);
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      playNatively(src);
+    } else {
+      fail('This browser plays neither HLS nor Media Source Extensions.');
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

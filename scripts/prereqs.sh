@@ -52,6 +52,19 @@ ensure_chromium() {
   apt_install chromium chromium-driver || die "browser tests need chromium and chromium-driver (apt-get install chromium chromium-driver)"
 }
 
+# Third-party JavaScript clients the tests drive under Node.js (tus-js-client), pinned by
+# src/test/js/package-lock.json.
+ensure_test_clients() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "installing Node.js and npm (tests drive tus-js-client)"
+    apt_install nodejs npm || die "tests need Node.js and npm (apt-get install nodejs npm)"
+  fi
+  if [ ! -d src/test/js/node_modules/tus-js-client ]; then
+    say "installing the test's JavaScript clients (npm ci in src/test/js)"
+    (cd src/test/js && npm ci --no-audit --no-fund >/dev/null) || die "npm ci in src/test/js failed (tus-js-client is needed by TusJsClientTest)"
+  fi
+}
+
 pg_ready() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 
 ensure_postgres() {

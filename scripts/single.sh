@@ -102,19 +102,24 @@ cmd_demo() {
   say "uploading the same file again: content addressing makes it a duplicate"
   echo "  $(curl -sS -X POST -H 'Content-Type: video/mp4' --data-binary @"$sample" \
     "http://127.0.0.1:$PORT/upload?title=Same%20bytes%20again")"
-  say "waiting until the video is ready"
-  local status progress v i
-  for i in $(seq 1 1200); do
-    v=$(curl -sS "http://127.0.0.1:$PORT/videos/$id")
-    status=$(printf '%s' "$v" | json_field status)
-    progress=$(printf '%s' "$v" | json_field progress)
-    printf '\r  status=%-10s progress=%3s%%' "$status" "$(awk "BEGIN{printf \"%d\", ${progress:-0}*100}")"
-    case "$status" in
-      ready) printf '\n'; break ;;
-      failed) printf '\n'; echo "$v"; die "processing failed (see error above)";;
+  say "waiting until the video is ready (live progress from GET /videos/$id/events)"
+  local status="" progress v line
+  # Server-Sent Events: one data line per change of status or progress; the server closes the stream
+  # at ready or failed. No polling.
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    case "$line" in
+      data:*)
+        v=${line#data:}
+        status=$(printf '%s' "$v" | json_field status)
+        progress=$(printf '%s' "$v" | json_field progress)
+        printf '\r  status=%-10s progress=%3s%%' "$status" "$(awk "BEGIN{printf \"%d\", ${progress:-0}*100}")"
+        case "$status" in
+          ready) printf '\n'; break ;;
+          failed) printf '\n'; echo "$v"; die "processing failed (see error above)";;
+        esac ;;
     esac
-    sleep 0.5
-  done
+  done < <(curl -sS -N --max-time 1800 -H 'Accept: text/event-stream' "http://127.0.0.1:$PORT/videos/$id/events")
   [ "$status" = ready ] || die "the video did not become ready in time"
   demo_playback "$id"
   cat <<EOF

@@ -7,6 +7,7 @@ cmd_test() {
   ensure_postgres
   ensure_nginx
   ensure_chromium
+  ensure_test_clients
   say "JDK: $JAVA_HOME ($(java_major "$JAVA_HOME/bin/java")); PostgreSQL: 127.0.0.1:5432 up"
   # Drop schemas left by earlier runs (each test makes its own schema in database 'test').
   if command -v psql >/dev/null; then

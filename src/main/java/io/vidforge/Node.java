@@ -1,23 +1,20 @@
 package io.vidforge;
 
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
-import io.vidforge.http.DrainingRefusal;
+import io.vidforge.db.DataAccessException;
 import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
 import io.vidforge.metrics.NodeMetrics;
 import io.vidforge.orchestrator.OrchestratorModule;
 import io.vidforge.segment.SegmentModule;
+import io.vidforge.storage.StorageException;
 import io.vidforge.upload.UploadModule;
+import io.vidforge.webhooks.WebhookModule;
 import io.vidforge.worker.WorkerModule;
 import java.net.URI;
 import java.time.Clock;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,25 +40,24 @@ import java.util.regex.Pattern;
  */
 public final class Node implements AutoCloseable {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final HeaderName X_NODE_ID = HeaderNames.create("X-Node-Id");
     private static final AtomicBoolean MAPPERS_PINNED = new AtomicBoolean();
 
     private final Platform platform;
     private final List<RoleModule> modules;
     private final WebServer server;
     private final String role;
-    private final InFlightRequests inFlight;
+    private final DrainFilter drain;
     private final Duration shutdownGrace;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final NodeMetrics metrics;
 
     private Node(Platform platform, List<RoleModule> modules, WebServer server, String role,
-                 InFlightRequests inFlight, Duration shutdownGrace, NodeMetrics metrics) {
+                 DrainFilter drain, Duration shutdownGrace, NodeMetrics metrics) {
         this.platform = platform;
         this.modules = modules;
         this.server = server;
         this.role = role;
-        this.inFlight = inFlight;
+        this.drain = drain;
         this.shutdownGrace = shutdownGrace;
         this.metrics = metrics;
     }
@@ -83,61 +78,18 @@ public final class Node implements AutoCloseable {
         NodeMetrics metrics = null;
         try {
             for (Role r : roles) {
-                modules.add(switch (r) {
-                    case UPLOAD -> new UploadModule(platform);
-                    case ORCHESTRATOR -> new OrchestratorModule(platform);
-                    case WORKER -> new WorkerModule(platform);
-                    case SEGMENT -> new SegmentModule(platform);
-                });
+                modules.add(module(r, platform));
             }
-            Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
-            checks.put("database", platform.db()::reachable);
-            checks.put("s3", platform.store()::reachable);
-            modules.forEach(m -> checks.putAll(m.healthChecks()));
+            // Any upload or orchestrator node delivers webhooks (claimed like tasks, so many may run it).
+            if (roles.contains(Role.UPLOAD) || roles.contains(Role.ORCHESTRATOR)) {
+                modules.add(new WebhookModule(platform, label));
+            }
             // Counters come from the event log (one hook), queue depth from the database at scrape time.
             metrics = NodeMetrics.attach(platform, label);
             for (RoleModule m : modules) {
-                if (m instanceof SegmentModule s) {
-                    metrics.gauge("vidforge_cache_weight_bytes", "Bytes held by the node-local segment cache.",
-                            () -> (double) s.cache().weightBytes());
-                    metrics.gauge("vidforge_cache_max_bytes", "The node-local segment cache's bound (CACHE_BYTES).",
-                            () -> (double) s.cache().maxBytes());
-                    metrics.gauge("vidforge_cache_entries", "Objects held by the node-local segment cache.",
-                            () -> (double) s.cache().entries());
-                    metrics.gauge("vidforge_prefetch_pending", "Read-ahead reads queued or running.",
-                            () -> (double) s.readAhead().pending());
-                }
+                m.metrics(metrics);
             }
-            HttpRouting.Builder routing = HttpRouting.builder();
-            InFlightRequests inFlight = new InFlightRequests();
-            // Every answer names its node: nginx cannot tell which upstream it chose, the node can.
-            routing.addFilter((chain, req, res) -> {
-                res.header(X_NODE_ID, nodeId);
-                // Counted before the draining check: close() sets draining, then waits for the count, so
-                // every request either sees draining or is waited for.
-                inFlight.enter();
-                try {
-                    rejectInvalidContentLength(req);
-                    if (platform.draining().get()) {
-                        // nginx then drops its kept-alive connections to this node instead of reusing one
-                        // that is about to close.
-                        res.header(HeaderValues.CONNECTION_CLOSE);
-                        if (refusedWhileDraining(req)) {
-                            platform.drainingRefusal().send(req, res);
-                            return;
-                        }
-                    }
-                    chain.proceed();
-                } finally {
-                    inFlight.exit();
-                }
-            });
-            routing.addFilter(metrics.requestFilter());
-            ErrorHandling.register(routing);
-            routing.register("/health", new HealthService(nodeId, label, checks, platform.draining()::get));
-            metrics.routing(routing);
-            modules.forEach(m -> m.routing(routing));
-            routing.any(Handlers.notFound());
+            DrainFilter drain = new DrainFilter(nodeId, platform.draining(), platform.drainingRefusal());
             Duration grace = Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10));
             WebServer server = connectionSettings(WebServer.builder())
                     // Main's shutdown hook drains and stops the node; Helidon's own hook would stop the
@@ -148,11 +100,11 @@ public final class Node implements AutoCloseable {
                     .maxPayloadSize(-1)
                     .shutdownGracePeriod(grace)
                     .directHandlers(ErrorHandling.directHandlers())
-                    .routing(routing)
+                    .routing(routing(platform, label, modules, metrics, drain))
                     .build()
                     .start();
             modules.forEach(RoleModule::start);
-            return new Node(platform, modules, server, label, inFlight, grace, metrics);
+            return new Node(platform, modules, server, label, drain, grace, metrics);
         } catch (RuntimeException e) {
             if (metrics != null) {
                 metrics.close();
@@ -161,6 +113,46 @@ public final class Node implements AutoCloseable {
             platform.close();
             throw e;
         }
+    }
+
+    private static RoleModule module(Role role, Platform platform) {
+        return switch (role) {
+            case UPLOAD -> new UploadModule(platform);
+            case ORCHESTRATOR -> new OrchestratorModule(platform);
+            case WORKER -> new WorkerModule(platform);
+            case SEGMENT -> new SegmentModule(platform);
+        };
+    }
+
+    /**
+     * A node's routes, in order: the drain filter, request timing, error handling, {@code /health} (the
+     * shared checks plus each role's), {@code /metrics}, {@code /openapi.json}, each role's routes, and a JSON 404 for the rest.
+     */
+    static HttpRouting.Builder routing(Platform platform, String label, List<RoleModule> modules, NodeMetrics metrics,
+                                       DrainFilter drain) {
+        Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+        checks.put("database", platform.db()::reachable);
+        checks.put("s3", platform.store()::reachable);
+        modules.forEach(m -> checks.putAll(m.healthChecks()));
+        HttpRouting.Builder routing = HttpRouting.builder();
+        routing.addFilter(drain);
+        routing.addFilter(metrics.requestFilter());
+        errorHandling(routing);
+        routing.register("/health", new HealthService(platform.nodeId(), label, checks, platform.draining()::get));
+        metrics.routing(routing);
+        io.vidforge.http.OpenApiDocument.register(routing);
+        modules.forEach(m -> m.routing(routing));
+        routing.any(Handlers.notFound());
+        return routing;
+    }
+
+    /** The contract's JSON errors, with an unreachable database or object storage as a 503 to retry. */
+    public static void errorHandling(HttpRouting.Builder routing) {
+        ErrorHandling.register(routing);
+        ErrorHandling.unavailable(routing, StorageException.class, "storage", "STORAGE_UNAVAILABLE",
+                "Object storage is unavailable; retry shortly.");
+        ErrorHandling.unavailable(routing, DataAccessException.class, "database", "DATABASE_UNAVAILABLE",
+                "The database is unavailable; retry shortly.");
     }
 
     /**
@@ -196,22 +188,6 @@ public final class Node implements AutoCloseable {
                 .useNio(false);
     }
 
-    /** HTTP/1.1 forbids a negative or non-numeric Content-Length; Helidon would treat it as no body. */
-    private static void rejectInvalidContentLength(io.helidon.webserver.http.ServerRequest req) {
-        req.headers().first(HeaderNames.CONTENT_LENGTH).ifPresent(v -> {
-            boolean valid;
-            try {
-                valid = Long.parseLong(v.trim()) >= 0;
-            } catch (NumberFormatException e) {
-                valid = false;
-            }
-            if (!valid) {
-                throw io.vidforge.http.ApiException.badRequest("BAD_CONTENT_LENGTH",
-                        "Content-Length must be a non-negative whole number.");
-            }
-        });
-    }
-
     public int port() {
         return server.port();
     }
@@ -245,7 +221,7 @@ public final class Node implements AutoCloseable {
 
     /** Requests being served right now. */
     public int inFlightRequests() {
-        return inFlight.count();
+        return drain.inFlight();
     }
 
     /**
@@ -263,9 +239,9 @@ public final class Node implements AutoCloseable {
         long t0 = System.nanoTime();
         platform.draining().set(true);
         var events = platform.eventLog().forRole(role);
-        int atStart = inFlight.count();
+        int atStart = drain.inFlight();
         events.event("NODE_DRAINING").with("in_flight", atStart).with("grace_ms", shutdownGrace.toMillis()).emit();
-        boolean drained = inFlight.awaitZero(shutdownGrace);
+        boolean drained = drain.awaitIdle(shutdownGrace);
         long drainedMs = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         for (int i = modules.size() - 1; i >= 0; i--) {
             try {
@@ -275,57 +251,9 @@ public final class Node implements AutoCloseable {
             }
         }
         server.stop();
-        events.event("NODE_STOPPED").with("drain_ms", drainedMs).with("in_flight_left", drained ? 0 : inFlight.count())
+        events.event("NODE_STOPPED").with("drain_ms", drainedMs).with("in_flight_left", drained ? 0 : drain.inFlight())
                 .with("stop_ms", Duration.ofNanos(System.nanoTime() - t0).toMillis()).emit();
         metrics.close();
         platform.close();
-    }
-
-    /**
-     * Reads are refused while draining (nginx retries them elsewhere); health and writes are served.
-     * Playback routes refuse on their own (SegmentService, with its CORS headers).
-     */
-    private static boolean refusedWhileDraining(ServerRequest req) {
-        Method m = req.prologue().method();
-        if (m != Method.GET && m != Method.HEAD && m != Method.OPTIONS) {
-            return false;
-        }
-        String path = req.path().path();
-        return !path.equals("/health") && !path.startsWith("/health/") && !path.startsWith("/s/")
-                && !path.startsWith("/play/");
-    }
-
-    /** Counts requests between the routing filter's entry and exit; close() waits for zero. */
-    private static final class InFlightRequests {
-        private final AtomicInteger count = new AtomicInteger();
-
-        void enter() {
-            count.incrementAndGet();
-        }
-
-        void exit() {
-            count.decrementAndGet();
-        }
-
-        int count() {
-            return count.get();
-        }
-
-        /** Polls (shutdown only): no lock on the request path. */
-        boolean awaitZero(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (count.get() > 0) {
-                if (System.nanoTime() - deadline >= 0) {
-                    return false;
-                }
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }

@@ -13,6 +13,7 @@ import io.vidforge.http.DrainingRefusal;
 import io.vidforge.media.Ladder;
 import io.vidforge.storage.EmbeddedS3;
 import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.JobRepository;
 import io.vidforge.tasks.TaskSignals;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,6 +35,7 @@ public final class Platform implements AutoCloseable {
     private final Database db;
     private final Sql sql;
     private final VideoRepository videos;
+    private final JobRepository jobs;
     private final EventLog eventLog;
     private final Ladder ladder;
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -51,13 +53,14 @@ public final class Platform implements AutoCloseable {
         this.sql = new Sql(db.dataSource(), clock instanceof DatabaseClock byHand ? byHand : DatabaseClock.SERVER);
         // On PostgreSQL a NOTIFY in the job's own transaction wakes the leading orchestrator at commit;
         // on H2 (one process) the orchestrator's poll finds it within POLL_MILLIS.
-        this.videos = new VideoRepository(sql, clock, c -> {
+        this.jobs = new JobRepository(sql, c -> {
             if (db.isPostgres()) {
                 PgListener.send(c, TaskSignals.Channel.ORCHESTRATE.pgName());
             }
         });
+        this.videos = new VideoRepository(sql, clock, jobs);
         this.eventLog = eventLog;
-        this.ladder = Ladder.standard(settings.segmentSeconds());
+        this.ladder = Ladder.from(settings);
         this.drainingRefusal = new DrainingRefusal(draining::get, settings.flag("BEHIND_PROXY", false));
     }
 
@@ -102,6 +105,7 @@ public final class Platform implements AutoCloseable {
     public Database db() { return db; }
     public Sql sql() { return sql; }
     public VideoRepository videos() { return videos; }
+    public JobRepository jobs() { return jobs; }
     public EventLog eventLog() { return eventLog; }
     public Ladder ladder() { return ladder; }
 

@@ -1,7 +1,7 @@
 package io.vidforge.db;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.HistoryEntry;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
@@ -12,12 +12,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Videos, their history and their processing jobs. Every status change is conditional on the status
+ * Videos and their history; a new generation's processing job is inserted, in the same transaction,
+ * through the jobs table's owner ({@link NewJobs}). Every status change is conditional on the status
  * (and generation) it leaves, changes at most one row and records a history entry in the same
- * transaction, so concurrent nodes can never apply one transition twice.
+ * transaction, so concurrent nodes can never apply one transition twice. The same transaction writes the
+ * change's webhook event ({@link WebhookOutbox}).
  */
 public final class VideoRepository {
     private static final String COLUMNS = "video_id, content_sha256, profile, status, title, original_filename,"
@@ -25,23 +28,22 @@ public final class VideoRepository {
             + " error_message, created_at, updated_at";
     private static final TypeReference<List<Variant>> VARIANTS = new TypeReference<>() { };
 
-    /** Runs inside every transaction that creates a job, so the orchestrators hear of it at commit. */
-    public interface JobCreatedHook {
-        void jobCreated(Connection c) throws SQLException;
+    /**
+     * Inserts a generation's PENDING processing job inside the transaction that moves its video to
+     * {@code uploaded} (the jobs table's owner, tasks.JobRepository, implements it).
+     */
+    public interface NewJobs {
+        void insertPending(Connection c, String videoId, int generation, String reason, long now) throws SQLException;
     }
 
     private final Sql sql;
     private final Clock clock;
-    private final JobCreatedHook onJobCreated;
+    private final NewJobs jobs;
 
-    public VideoRepository(Sql sql, Clock clock) {
-        this(sql, clock, c -> { });
-    }
-
-    public VideoRepository(Sql sql, Clock clock, JobCreatedHook onJobCreated) {
+    public VideoRepository(Sql sql, Clock clock, NewJobs jobs) {
         this.sql = sql;
         this.clock = clock;
-        this.onJobCreated = onJobCreated;
+        this.jobs = jobs;
     }
 
     public Sql sql() {
@@ -108,8 +110,8 @@ public final class VideoRepository {
                         v.videoId(), v.contentSha256(), v.profile(), VideoStatus.UPLOADED.id(), v.title(),
                         v.originalFilename(), v.contentType(), v.sizeBytes(), v.rawKey(), 1, null, null, null,
                         null, now, now);
-                addHistory(c, v.videoId(), VideoStatus.UPLOADED, now, "upload");
-                insertJob(c, v.videoId(), 1, "upload", now);
+                recordChange(c, v.videoId(), VideoStatus.UPLOADED, 1, now, "upload", null);
+                jobs.insertPending(c, v.videoId(), 1, "upload", now);
                 return true;
             });
         } catch (DataAccessException e) {
@@ -130,7 +132,7 @@ public final class VideoRepository {
         int n = Sql.update(c, "UPDATE videos SET status = ?, updated_at = ? WHERE video_id = ? AND generation = ?"
                 + " AND status = ?", to.id(), now, videoId, generation, from.id());
         if (n == 1) {
-            addHistory(c, videoId, to, now, detail);
+            recordChange(c, videoId, to, generation, now, detail, null);
         }
         return n == 1;
     }
@@ -154,7 +156,8 @@ public final class VideoRepository {
                 VideoStatus.READY.id(), Json.write(variants), prefix, posterKey, now, videoId, generation,
                 VideoStatus.PROCESSING.id());
         if (n == 1) {
-            addHistory(c, videoId, VideoStatus.READY, now, "published");
+            recordChange(c, videoId, VideoStatus.READY, generation, now, "published",
+                    Map.of("playback_url", "/play/" + videoId + "/master.m3u8"));
         }
         return n == 1;
     }
@@ -168,7 +171,10 @@ public final class VideoRepository {
                 VideoStatus.FAILED.id(), code, truncate(message, 4000), now, videoId, generation,
                 VideoStatus.UPLOADED.id(), VideoStatus.PROCESSING.id());
         if (n == 1) {
-            addHistory(c, videoId, VideoStatus.FAILED, now, code);
+            Map<String, Object> error = new java.util.LinkedHashMap<>();
+            error.put("code", code);
+            error.put("message", truncate(message, 1000));
+            recordChange(c, videoId, VideoStatus.FAILED, generation, now, code, Map.of("error", error));
         }
         return n == 1;
     }
@@ -193,27 +199,40 @@ public final class VideoRepository {
             if (n != 1) {
                 return Optional.empty();
             }
-            addHistory(c, videoId, VideoStatus.UPLOADED, now, reason);
-            insertJob(c, videoId, gen, reason, now);
+            recordChange(c, videoId, VideoStatus.UPLOADED, gen, now, reason, null);
+            jobs.insertPending(c, videoId, gen, reason, now);
             return Optional.of(gen);
         });
     }
 
-    public int countJobs(String videoId) {
-        return sql.queryOne("SELECT COUNT(*) FROM jobs WHERE video_id = ?", rs -> rs.getInt(1), videoId).orElse(0);
+    /** Videos by status id (lower case), every status included, for the queue gauges. */
+    public java.util.Map<String, Long> countByStatus() {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        for (VideoStatus s : VideoStatus.values()) {
+            m.put(s.id(), 0L);
+        }
+        for (var row : sql.query("SELECT status, COUNT(*) FROM videos GROUP BY status",
+                rs -> java.util.Map.entry(rs.getString(1), rs.getLong(2)))) {
+            m.put(row.getKey().toLowerCase(java.util.Locale.ROOT), row.getValue());
+        }
+        return m;
     }
 
-    private void insertJob(Connection c, String videoId, int generation, String reason, long now)
-            throws SQLException {
-        Sql.update(c, "INSERT INTO jobs (video_id, generation, state, reason, created_at, updated_at)"
-                + " VALUES (?, ?, 'PENDING', ?, ?, ?)", videoId, generation, reason, now, now);
-        onJobCreated.jobCreated(c);
-    }
-
-    private static void addHistory(Connection c, String videoId, VideoStatus status, long at, String detail)
-            throws SQLException {
+    /**
+     * What every status change writes besides the status itself, in its transaction: the history entry
+     * and the webhook event (the outbox). Called only after the UPDATE changed exactly one row, so there
+     * is no change without its event and no event without its change.
+     */
+    private static void recordChange(Connection c, String videoId, VideoStatus status, int generation, long at,
+                                     String detail, Map<String, Object> data) throws SQLException {
         Sql.update(c, "INSERT INTO video_history (video_id, status, at, detail) VALUES (?, ?, ?, ?)",
                 videoId, status.id(), at, detail);
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("reason", detail);
+        if (data != null) {
+            d.putAll(data);
+        }
+        WebhookOutbox.record(c, videoId, status, generation, at, d);
     }
 
     private static String truncate(String s, int max) {

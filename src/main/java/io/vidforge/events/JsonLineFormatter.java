@@ -1,6 +1,6 @@
 package io.vidforge.events;
 
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

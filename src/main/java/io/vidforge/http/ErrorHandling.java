@@ -8,8 +8,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
-import io.vidforge.db.DataAccessException;
-import io.vidforge.storage.StorageException;
+import io.vidforge.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,20 +23,25 @@ public final class ErrorHandling {
     private ErrorHandling() {
     }
 
+    /**
+     * A failure of a dependency (database, object storage) answered as a 503 the client may retry,
+     * logged as a warning naming the path. The node says which exception means which dependency, so
+     * this package knows none of them.
+     */
+    public static <T extends Throwable> void unavailable(HttpRouting.Builder routing, Class<T> type, String what,
+                                                         String code, String message) {
+        routing.error(type, (req, res, e) -> {
+            LOG.log(Level.WARNING, what + " failure on " + req.path().absolute().path() + ": " + e.getMessage());
+            send(res, 503, code, message);
+        });
+    }
+
     public static void register(HttpRouting.Builder routing) {
         routing.error(ApiException.class, (req, res, e) -> {
             if (e.retryAfterSeconds() > 0) {
                 res.header(HeaderNames.RETRY_AFTER, Integer.toString(e.retryAfterSeconds()));
             }
             send(res, e.status(), e.code(), e.getMessage());
-        });
-        routing.error(StorageException.class, (req, res, e) -> {
-            LOG.log(Level.WARNING, "storage failure on " + req.path().absolute().path() + ": " + e.getMessage());
-            send(res, 503, "STORAGE_UNAVAILABLE", "Object storage is unavailable; retry shortly.");
-        });
-        routing.error(DataAccessException.class, (req, res, e) -> {
-            LOG.log(Level.WARNING, "database failure on " + req.path().absolute().path() + ": " + e.getMessage());
-            send(res, 503, "DATABASE_UNAVAILABLE", "The database is unavailable; retry shortly.");
         });
         routing.error(RequestException.class, (req, res, e) -> {
             int status = e.status() == null ? 400 : e.status().code();

@@ -3,6 +3,7 @@ package io.vidforge.http;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
+import io.vidforge.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 

@@ -39,10 +39,9 @@ public final class CodecStrings {
         return String.format(Locale.ROOT, "avc1.%02x%02x%02x", profileIdc, constraints, levelIdc(level));
     }
 
-    /** The CODECS value of a rung's variant: video, plus AAC-LC when the source has audio. */
-    public static String forRung(Rung rung, boolean withAudio) {
-        String video = avc1(rung.avcProfile(), rung.avcLevel());
-        return withAudio ? video + "," + AAC_LC : video;
+    /** The codec of a rung's own (video-only) stream. */
+    public static String forRung(Rung rung) {
+        return avc1(rung.avcProfile(), rung.avcLevel());
     }
 
     /** "3.1" → 31, "4" → 40. */

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One rung encoded and packaged on local disk. {@code variant} is measured but has no prefix yet: that
+ * One rung (or the audio rendition) encoded and packaged on local disk. {@code variant} is measured but has no prefix yet: that
  * is the S3 location the uploader chooses ({@link #storedAt}). {@code mediaFiles} (init then segments)
  * must be uploaded before {@code playlist}, so a stored playlist never names a segment that is not there yet.
  */
@@ -16,8 +16,6 @@ public record EncodedRung(Path dir, Variant variant, List<Path> mediaFiles, Path
 
     /** The measured variant as published from {@code prefix} (ending in '/'), where its files were uploaded. */
     public Variant storedAt(String prefix) {
-        Variant v = variant;
-        return new Variant(v.name(), v.width(), v.height(), v.bandwidth(), v.averageBandwidth(), v.codecs(),
-                v.frameRate(), v.segmentCount(), v.segmentSeconds(), prefix);
+        return variant.at(prefix);
     }
 }

@@ -39,6 +39,12 @@ public record OutputFrameRate(int numerator, int denominator) {
         return new OutputFrameRate((int) Math.max(1, Math.min(MAX_FPS, Math.round(target))), 1);
     }
 
+    /** Every other frame: 60 → 30, 59.94 → 29.97, 50 → 25. */
+    public OutputFrameRate half() {
+        return numerator % 2 == 0 ? new OutputFrameRate(numerator / 2, denominator)
+                : new OutputFrameRate(numerator, denominator * 2);
+    }
+
     public double value() {
         return (double) numerator / denominator;
     }

@@ -1,7 +1,7 @@
 package io.vidforge.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.SourceInfo;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Finds out what an upload is: ffprobe's JSON turned into a {@link SourceInfo} (sizes as displayed,
@@ -19,6 +21,11 @@ import java.util.function.BooleanSupplier;
 public final class Prober {
     /** Demuxers that read a single still image: an upload of a photo is not a video. */
     private static final List<String> STILL_IMAGE_FORMATS = List.of("image2", "_pipe");
+    /** framecrc's "#tb 0: 1/12" header line. */
+    private static final Pattern FRAMECRC_TIME_BASE = Pattern.compile("#tb \\d+: (\\d+)/(\\d+)");
+    /** How far the last decodable keyframe may fall short of the last one listed (timestamp rounding). */
+    private static final double KEYFRAME_TOLERANCE_S = 0.25;
+    private static final Pattern DEPTH_IN_PIX_FMT = Pattern.compile("p(\\d{1,2})(le|be)$");
 
     private final MediaTools tools;
 
@@ -48,9 +55,7 @@ public final class Prober {
     /** What ffprobe said, plus what only the prober needs: the stream index and its own duration. */
     record Probe(SourceInfo info, int videoIndex, OptionalDouble videoStreamDuration) {
         Probe withDuration(double seconds) {
-            SourceInfo s = info;
-            return new Probe(new SourceInfo(seconds, s.width(), s.height(), s.videoCodec(), s.audioCodec(),
-                    s.frameRate(), s.audioChannels(), s.rotation(), s.container()), videoIndex, OptionalDouble.of(seconds));
+            return new Probe(info.withDuration(seconds), videoIndex, OptionalDouble.of(seconds));
         }
     }
 
@@ -68,14 +73,24 @@ public final class Prober {
         }
         JsonNode video = null;
         JsonNode audio = null;
+        int audioTrack = 0;
+        int audioStreams = 0;
         for (JsonNode s : root.path("streams")) {
             String type = s.path("codec_type").asText();
             if ("video".equals(type) && video == null && s.path("disposition").path("attached_pic").asInt(0) == 0
                     && s.path("disposition").path("timed_thumbnails").asInt(0) == 0) {
                 video = s;
-            } else if ("audio".equals(type) && audio == null && s.hasNonNull("codec_name")
-                    && s.path("channels").asInt(0) > 0) {
-                audio = s;
+            } else if ("audio".equals(type)) {
+                // The track the file marks as default (a camera's or an editor's choice), else the first usable
+                // one. Its index counts every audio stream, as ffmpeg's 0:a:N does.
+                boolean usable = s.hasNonNull("codec_name") && s.path("channels").asInt(0) > 0;
+                boolean isDefault = s.path("disposition").path("default").asInt(0) == 1;
+                boolean chosenIsDefault = audio != null && audio.path("disposition").path("default").asInt(0) == 1;
+                if (usable && (audio == null || isDefault && !chosenIsDefault)) {
+                    audio = s;
+                    audioTrack = audioStreams;
+                }
+                audioStreams++;
             }
         }
         if (video == null) {
@@ -108,8 +123,33 @@ public final class Prober {
                 frameRate(video),
                 audio == null ? 0 : audio.path("channels").asInt(0),
                 rotation,
-                container);
+                container,
+                audio == null ? 0 : audioTrack,
+                hdr(video),
+                bitDepth(video));
         return new Probe(info, video.path("index").asInt(0), streamDuration);
+    }
+
+    /**
+     * "pq" for SMPTE ST 2084 (HDR10, HDR10+, Dolby Vision profile 8.1), "hlg" for ARIB STD-B67 (iPhones,
+     * broadcast, the base layer of Dolby Vision 8.4), null for anything else (SDR).
+     */
+    static String hdr(JsonNode video) {
+        return switch (video.path("color_transfer").asText("")) {
+            case "smpte2084" -> SourceInfo.PQ;
+            case "arib-std-b67" -> SourceInfo.HLG;
+            default -> null;
+        };
+    }
+
+    /** Bits per sample: ffprobe's bits_per_raw_sample, else from the pixel format (yuv420p10le → 10), else 8. */
+    static int bitDepth(JsonNode video) {
+        int raw = video.path("bits_per_raw_sample").asInt(0);
+        if (raw > 0) {
+            return raw;
+        }
+        Matcher m = DEPTH_IN_PIX_FMT.matcher(video.path("pix_fmt").asText(""));
+        return m.find() ? Integer.parseInt(m.group(1)) : 8;
     }
 
     /**
@@ -186,13 +226,89 @@ public final class Prober {
         // A file written with its index first and cut short probes fine; a frame near the end shows it.
         // Only with the stream's own duration: a format duration may include audio that outlasts the video.
         if (p.videoStreamDuration().isPresent() && p.videoStreamDuration().getAsDouble() > 2) {
-            double at = p.videoStreamDuration().getAsDouble() * 0.9;
-            if (decodedFrames(file, p.videoIndex(), at, cancelled) < 1) {
+            double duration = p.videoStreamDuration().getAsDouble();
+            double at = duration * 0.9;
+            if (decodedFrames(file, p.videoIndex(), at, cancelled) >= 1) {
+                return;
+            }
+            // A seek can land after the last keyframe of a valid file and decode nothing: a transport stream
+            // (no index, the seek is a byte-position guess), a long GOP, sparse frames, a clock far from
+            // zero. The exact question is then whether the last keyframe the file lists decodes.
+            // A file cut short has no packets to its end (the demuxer stops at the cut).
+            Packets packets = packets(file, p.videoIndex(), cancelled);
+            if (packets.lastEnd() < at) {
                 throw new InvalidMediaException(String.format(Locale.ROOT,
-                        "no video frame decodes at %.1f s of %.1f s (the file is truncated or corrupt)",
-                        at, p.videoStreamDuration().getAsDouble()));
+                        "no video frame decodes at %.1f s of %.1f s: the video's packets end at %.1f s"
+                                + " (the file is truncated or corrupt)", at, duration, packets.lastEnd()));
+            }
+            double lastDecoded = lastDecodedKeyframe(file, p.videoIndex(), cancelled);
+            if (lastDecoded < packets.lastKeyframe() - KEYFRAME_TOLERANCE_S) {
+                throw new InvalidMediaException(String.format(Locale.ROOT,
+                        "no video frame decodes at %.1f s of %.1f s: the last keyframe that decodes is at %.1f s"
+                                + " (the file is truncated or corrupt)", at, duration, Math.max(0, lastDecoded)));
             }
         }
+    }
+
+    /** Seconds from the first video packet: to the end of the last one, and to the last keyframe. */
+    private record Packets(double lastEnd, double lastKeyframe) {
+    }
+
+    /** What the container holds, from packet headers only (no decoding). */
+    private Packets packets(Path file, int videoIndex, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        double[] firstEndKey = {Double.NaN, 0, 0};
+        tools.run(tools.ffprobe(List.of("-v", "error", "-select_streams", String.valueOf(videoIndex),
+                        "-show_entries", "packet=pts_time,duration_time,flags", "-of", "csv=p=0",
+                        MediaTools.fileArg(file))),
+                RunControl.streaming(tools.settings().probeTimeout(), line -> {
+                    String[] parts = line.split(",");
+                    try {
+                        double t = Double.parseDouble(parts[0]);
+                        double d = parts.length > 1 && !parts[1].isBlank() && !parts[1].equals("N/A")
+                                ? Double.parseDouble(parts[1]) : 0;
+                        if (Double.isNaN(firstEndKey[0]) || t < firstEndKey[0]) {
+                            firstEndKey[0] = t;
+                        }
+                        firstEndKey[1] = Math.max(firstEndKey[1], t + d);
+                        if (parts.length > 2 && parts[2].startsWith("K")) {
+                            firstEndKey[2] = Math.max(firstEndKey[2], t);
+                        }
+                    } catch (NumberFormatException e) {
+                        // N/A timestamps: skip the packet
+                    }
+                    return true;
+                }).cancelWhen(cancelled));
+        double first = Double.isNaN(firstEndKey[0]) ? 0 : firstEndKey[0];
+        return new Packets(firstEndKey[1] - first, firstEndKey[2] - first);
+    }
+
+    /**
+     * Seconds (from the start ffmpeg shifts the file to) of the last keyframe that actually decodes, decoding
+     * keyframes only: one frame per GOP, cheap even for a long file. -1 when none decodes.
+     */
+    private double lastDecodedKeyframe(Path file, int videoIndex, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error", "-skip_frame", "nokey",
+                        "-i", MediaTools.fileArg(file), "-map", "0:" + videoIndex, "-fps_mode", "passthrough",
+                        "-f", "framecrc", "-")),
+                RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
+        double timeBase = 0;
+        double last = -1;
+        for (String line : r.stdout().lines().toList()) {
+            Matcher tb = FRAMECRC_TIME_BASE.matcher(line);
+            if (tb.matches()) {
+                timeBase = Double.parseDouble(tb.group(1)) / Double.parseDouble(tb.group(2));
+            } else if (!line.startsWith("#") && !line.isBlank()) {
+                String[] f = line.split(",");
+                try {
+                    last = Math.max(last, Long.parseLong(f[2].strip()) * timeBase);
+                } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                    // not a frame line
+                }
+            }
+        }
+        return last;
     }
 
     private int decodedFrames(Path file, int videoIndex, double at, BooleanSupplier cancelled)

@@ -33,6 +33,7 @@ public final class EventMetrics implements EventLog.Listener {
     private final MetricsRegistry.Counter taskEvents;
     private final MetricsRegistry.Counter retries;
     private final MetricsRegistry.Histogram taskSeconds;
+    private final MetricsRegistry.Counter webhooks;
     private final Map<String, Long> openAttempts = new LinkedHashMap<>();
 
     EventMetrics(MetricsRegistry r) {
@@ -66,6 +67,9 @@ public final class EventMetrics implements EventLog.Listener {
         taskSeconds = r.histogram("vidforge_task_duration_seconds",
                 "Claim-to-outcome time of task attempts on this node, by kind and outcome.", TASK_BUCKETS,
                 "kind", "outcome");
+        webhooks = r.counter("vidforge_webhook_deliveries_total",
+                "Webhook delivery attempts by this node: sent (2xx), failed (retried later) or dead (given up).",
+                "outcome");
     }
 
     @Override
@@ -102,6 +106,9 @@ public final class EventMetrics implements EventLog.Listener {
                 taskEvents.inc(event, kind(f));
                 ended(f, "lease_lost");
             }
+            case "WEBHOOK_SENT" -> webhooks.inc("sent");
+            case "WEBHOOK_FAILED" -> webhooks.inc("failed");
+            case "WEBHOOK_DEAD" -> webhooks.inc("dead");
             case "TASK_CREATED", "TASK_READY", "LEASE_EXPIRED", "TASK_STUCK", "STALE_COMPLETION_REJECTED" ->
                     taskEvents.inc(event, kind(f));
             default -> {

@@ -3,6 +3,7 @@ package io.vidforge.metrics;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.Platform;
+import io.vidforge.tasks.TaskRepository;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class NodeMetrics implements AutoCloseable {
                 () -> Map.of(List.of(nodeId, role), 1.0));
         this.http = new HttpMetrics(registry);
         this.events = new EventMetrics(registry);
-        new QueueGauges(platform.sql()).register(registry);
+        new QueueGauges(new TaskRepository(platform.sql()), platform.videos()).register(registry);
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         registry.gauge("vidforge_jvm_heap_used_bytes", "JVM heap in use.",
                 () -> (double) memory.getHeapMemoryUsage().getUsed());

@@ -1,12 +1,11 @@
 package io.vidforge.metrics;
 
-import io.vidforge.db.Sql;
-import io.vidforge.model.VideoStatus;
+import io.vidforge.db.VideoRepository;
 import io.vidforge.tasks.TaskKind;
+import io.vidforge.tasks.TaskRepository;
 import io.vidforge.tasks.TaskState;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -15,10 +14,12 @@ import java.util.Map;
  * included, so a series never disappears when its queue drains.
  */
 final class QueueGauges {
-    private final Sql sql;
+    private final TaskRepository tasks;
+    private final VideoRepository videos;
 
-    QueueGauges(Sql sql) {
-        this.sql = sql;
+    QueueGauges(TaskRepository tasks, VideoRepository videos) {
+        this.tasks = tasks;
+        this.videos = videos;
     }
 
     void register(MetricsRegistry r) {
@@ -35,22 +36,15 @@ final class QueueGauges {
                 m.put(List.of(s.name(), k.name()), 0.0);
             }
         }
-        for (Object[] row : sql.query("SELECT state, kind, COUNT(*) FROM tasks GROUP BY state, kind",
-                rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)})) {
-            m.put(List.of((String) row[0], (String) row[1]), ((Long) row[2]).doubleValue());
+        for (TaskRepository.QueueCount c : tasks.countByStateAndKind()) {
+            m.put(List.of(c.state(), c.kind()), (double) c.tasks());
         }
         return m;
     }
 
     private Map<List<String>, Double> videos() {
         Map<List<String>, Double> m = new HashMap<>();
-        for (VideoStatus s : VideoStatus.values()) {
-            m.put(List.of(s.id()), 0.0);
-        }
-        for (Object[] row : sql.query("SELECT status, COUNT(*) FROM videos GROUP BY status",
-                rs -> new Object[] {rs.getString(1), rs.getLong(2)})) {
-            m.put(List.of(((String) row[0]).toLowerCase(Locale.ROOT)), ((Long) row[1]).doubleValue());
-        }
+        videos.countByStatus().forEach((status, n) -> m.put(List.of(status), n.doubleValue()));
         return m;
     }
 }

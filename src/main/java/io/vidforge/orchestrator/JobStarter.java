@@ -8,6 +8,7 @@ import io.vidforge.tasks.JobState;
 import io.vidforge.tasks.TaskSignals.Channel;
 import io.vidforge.tasks.TaskStore;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -48,7 +49,7 @@ final class JobStarter {
         Optional<Video> v = store.videos().find(job.videoId());
         boolean current = v.isPresent() && v.get().generation() == job.generation()
                 && (v.get().status() == VideoStatus.UPLOADED || v.get().status() == VideoStatus.PROCESSING);
-        long now = clock.millis();
+        Instant now = clock.instant();
         boolean[] moved = {false};
         boolean started = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
             if (!current) {

@@ -1,7 +1,7 @@
 package io.vidforge.orchestrator;
 
 import io.vidforge.events.Events;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.Rung;
 import io.vidforge.tasks.JobRepository.Job;
@@ -15,7 +15,9 @@ import io.vidforge.tasks.TaskSignals.Channel;
 import io.vidforge.tasks.TaskState;
 import io.vidforge.tasks.TaskStore;
 import io.vidforge.tasks.TranscodeSplit;
+import io.vidforge.model.Variant;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +31,8 @@ import java.util.stream.Collectors;
  * crash between steps or a second leader only repeats steps that change nothing. A plan is PROBE, then
  * the TRANSCODE tasks and a WAITING PUBLISH, which becomes READY when every TRANSCODE is DONE. With the
  * {@link TranscodeSplit#LADDER ladder} split (the default) there is one TRANSCODE for the whole ladder
- * (variant ""); with the {@link TranscodeSplit#RUNG rung} split one per rung planned for the probed height.
+ * (variant ""); with the {@link TranscodeSplit#RUNG rung} split one per rung planned for the probed source,
+ * plus one for the audio rendition (variant "audio") when the source has audio.
  * PUBLISH is inserted last: its presence means the fan-out is complete.
  */
 final class Planner {
@@ -85,7 +88,7 @@ final class Planner {
         boolean transcoded = plan.stream().filter(t -> t.kind() == TaskKind.TRANSCODE)
                 .allMatch(t -> t.state() == TaskState.DONE);
         if (publish.get().state() == TaskState.WAITING && transcoded) {
-            long now = clock.millis();
+            Instant now = clock.instant();
             int n = store.signals().transaction(store.sql(), Channel.TASKS_READY,
                     c -> store.tasks().promote(c, publish.get(), now));
             if (n == 1) {
@@ -110,8 +113,12 @@ final class Planner {
         if (chosen == TranscodeSplit.LADDER) {
             created += insert(job, TaskKind.TRANSCODE, TranscodeSplit.WHOLE_LADDER, TaskState.READY);
         } else {
-            for (Rung rung : ladder.rungsFor(result.source().height())) {
+            for (Rung rung : ladder.rungsFor(result.source())) {
                 created += insert(job, TaskKind.TRANSCODE, rung.name(), TaskState.READY);
+            }
+            if (result.source().hasAudio()) {
+                // The audio rendition every rung shares, encoded once by a task of its own.
+                created += insert(job, TaskKind.TRANSCODE, Variant.AUDIO, TaskState.READY);
             }
         }
         return created + insert(job, TaskKind.PUBLISH, "", TaskState.WAITING);
@@ -119,7 +126,7 @@ final class Planner {
 
     /** Inserts one task in its own transaction; 0 when the plan already has it (unique key). */
     private int insert(Job job, TaskKind kind, String variant, TaskState state) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         try {
             Task t = store.signals().transaction(store.sql(), Channel.TASKS_READY, c -> store.tasks().insert(c,
                     job.videoId(), job.generation(), kind, variant, state, maxAttempts, now));

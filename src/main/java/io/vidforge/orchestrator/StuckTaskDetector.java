@@ -39,13 +39,13 @@ final class StuckTaskDetector {
         Instant now = tasks.databaseNow();
         int handled = 0;
         for (Task t : tasks.leaseExpired(now, BATCH)) {
-            long overdue = now.toEpochMilli() - t.leaseExpiresAt();
-            handled += recover(t, Fence.leaseExpired(t, now.toEpochMilli()), "LEASE_EXPIRED",
+            long overdue = now.toEpochMilli() - t.leaseExpiresAt().toEpochMilli();
+            handled += recover(t, Fence.leaseExpired(t, now), "LEASE_EXPIRED",
                     "LEASE_EXPIRED: " + t.owner() + " stopped renewing its lease " + overdue + " ms ago");
         }
         Instant progressBefore = now.minus(stall);
         for (Task t : tasks.stalled(progressBefore, BATCH)) {
-            handled += recover(t, Fence.stalled(t, progressBefore.toEpochMilli()), "TASK_STUCK",
+            handled += recover(t, Fence.stalled(t, progressBefore), "TASK_STUCK",
                     "STALLED: no progress from " + t.owner() + " for " + stall.toSeconds() + " s (at "
                             + Math.round(t.progress() * 100) + "%)");
         }

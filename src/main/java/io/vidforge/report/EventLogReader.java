@@ -2,7 +2,7 @@ package io.vidforge.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.events.EventLogFiles;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;

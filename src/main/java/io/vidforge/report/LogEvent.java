@@ -67,6 +67,16 @@ public record LogEvent(Instant ts, long order, JsonNode fields) {
         return fields.path("prefetch_id").asLong(-1);
     }
 
+    /** About the audio rendition ({@code variant: "audio"}), which every video variant plays with. */
+    public boolean isAudio() {
+        return "audio".equals(variant());
+    }
+
+    /** A segment of a video variant the node answered in full: what the ABR timeline and switches count. */
+    public boolean isVideoSegmentServe() {
+        return isSegmentServe() && !isAudio();
+    }
+
     /** A segment the node answered in full (HEADs and responses the client abandoned are not loads). */
     public boolean isSegmentServe() {
         return "SERVE".equals(event()) && "segment".equals(kind()) && !head() && !aborted();

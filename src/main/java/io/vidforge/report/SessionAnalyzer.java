@@ -23,7 +23,9 @@ public final class SessionAnalyzer {
         Instant end = events.get(events.size() - 1).ts();
         String video = events.stream().map(LogEvent::video).filter(v -> v != null).findFirst().orElse("?");
         List<LogEvent> serves = events.stream().filter(e -> "SERVE".equals(e.event()) && !e.head()).toList();
-        List<LogEvent> segmentServes = serves.stream().filter(LogEvent::isSegmentServe).toList();
+        // The audio rendition is fetched beside whichever video variant plays: it is not a rung, and an
+        // audio segment between two video segments is no switch.
+        List<LogEvent> segmentServes = serves.stream().filter(LogEvent::isVideoSegmentServe).toList();
         return new SessionReport(sessionId, video, start, end,
                 timeline(segmentServes, start),
                 switches(segmentServes, start),
@@ -175,7 +177,7 @@ public final class SessionAnalyzer {
     private static List<SessionReport.Level> levels(List<LogEvent> events) {
         Map<String, SessionReport.Level> byName = new LinkedHashMap<>();
         for (LogEvent e : events) {
-            if (e.variant() != null && e.bandwidth() > 0) {
+            if (e.variant() != null && e.bandwidth() > 0 && !e.isAudio()) {
                 byName.putIfAbsent(e.variant(), new SessionReport.Level(e.variant(), e.bandwidth(), e.resolution()));
             }
         }

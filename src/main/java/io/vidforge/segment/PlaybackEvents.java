@@ -73,9 +73,10 @@ public final class PlaybackEvents {
                 .with("video_id", t.video().videoId())
                 .with("session_id", t.sessionId());
         if (t.variant() != null) {
+            // The audio rendition is logged like a variant (variant "audio"), without a picture size.
             e.with("variant", t.variant().name())
                     .with("bandwidth", t.variant().bandwidth())
-                    .with("resolution", t.variant().resolution());
+                    .with("resolution", t.variant().isAudio() ? null : t.variant().resolution());
         }
         return e.with("kind", kind.logName())
                 .with("segment", t.file() == null ? null : t.file().segmentOrNull());

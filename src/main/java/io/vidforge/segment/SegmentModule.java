@@ -5,6 +5,7 @@ import io.vidforge.Platform;
 import io.vidforge.RoleModule;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import io.vidforge.config.Role;
+import io.vidforge.metrics.NodeMetrics;
 
 /**
  * The segment role of a node: playback routes over a byte-bounded node-local cache of S3 objects, with
@@ -38,6 +39,18 @@ public final class SegmentModule implements RoleModule {
         routing.register(service);
         // The player page ships in the jar (player/ in the repository); no CDN.
         routing.register("/player", StaticContentService.builder("player").welcomeFileName("index.html").build());
+    }
+
+    @Override
+    public void metrics(NodeMetrics metrics) {
+        metrics.gauge("vidforge_cache_weight_bytes", "Bytes held by the node-local segment cache.",
+                () -> (double) cache.weightBytes());
+        metrics.gauge("vidforge_cache_max_bytes", "The node-local segment cache's bound (CACHE_BYTES).",
+                () -> (double) cache.maxBytes());
+        metrics.gauge("vidforge_cache_entries", "Objects held by the node-local segment cache.",
+                () -> (double) cache.entries());
+        metrics.gauge("vidforge_prefetch_pending", "Read-ahead reads queued or running.",
+                () -> (double) readAhead.pending());
     }
 
     @Override

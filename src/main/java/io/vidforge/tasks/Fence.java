@@ -1,5 +1,7 @@
 package io.vidforge.tasks;
 
+import java.time.Instant;
+
 /**
  * Which claim a state change is for, and what must still hold for it to apply. Every change presents
  * the version it saw (the fencing token) and requires RUNNING; the watchdog also requires the very
@@ -27,12 +29,12 @@ public record Fence(long taskId, long version, Guard guard, long threshold) {
         return new Fence(t.taskId(), t.version(), Guard.HOLDER, 0);
     }
 
-    public static Fence leaseExpired(Task t, long nowMillis) {
-        return new Fence(t.taskId(), t.version(), Guard.LEASE_EXPIRED, nowMillis);
+    public static Fence leaseExpired(Task t, Instant now) {
+        return new Fence(t.taskId(), t.version(), Guard.LEASE_EXPIRED, now.toEpochMilli());
     }
 
-    public static Fence stalled(Task t, long progressBeforeMillis) {
-        return new Fence(t.taskId(), t.version(), Guard.STALLED, progressBeforeMillis);
+    public static Fence stalled(Task t, Instant progressBefore) {
+        return new Fence(t.taskId(), t.version(), Guard.STALLED, progressBefore.toEpochMilli());
     }
 
     /** The WHERE clause every fenced UPDATE ends with. */

@@ -1,9 +1,12 @@
 package io.vidforge.tasks;
 
+import java.time.Instant;
+
 /**
  * One row of the tasks table. {@code version} is the fencing token: every claim, retry and expiry bumps
  * it, and heartbeats and completion must present the version they were given. {@code variant} is the
- * rung name for TRANSCODE and "" otherwise. Times are epoch milliseconds.
+ * rung name for TRANSCODE and "" otherwise. A time is null while its column is (no lease outside
+ * RUNNING, no progress before the first claim); the database keeps them as epoch milliseconds.
  */
 public record Task(
         long taskId,
@@ -16,10 +19,10 @@ public record Task(
         int maxAttempts,
         long version,
         String owner,
-        long leaseExpiresAt,
-        long nextRunAt,
+        Instant leaseExpiresAt,
+        Instant nextRunAt,
         double progress,
-        long progressAt,
+        Instant progressAt,
         String lastError,
         String resultJson) {
 }

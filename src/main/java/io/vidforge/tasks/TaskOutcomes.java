@@ -1,13 +1,14 @@
 package io.vidforge.tasks;
 
 import io.vidforge.events.Events;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.tasks.TaskSignals.Channel;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The fenced ends of an attempt: completion, retry and failure. Each is one transaction that first
@@ -39,7 +40,7 @@ public final class TaskOutcomes {
         if (probe != null && probe.source() == null || publish != null && publish.variants() == null) {
             throw new IllegalArgumentException(t.kind() + " handler returned an incomplete result: " + resultJson);
         }
-        long now = clock.millis();
+        Instant now = clock.instant();
         boolean[] published = {false};
         boolean done = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
             store.jobs().lock(c, t.videoId(), t.generation());
@@ -107,8 +108,8 @@ public final class TaskOutcomes {
                     + " failed " + t.attempt() + " times; last error: " + reason, cause);
         }
         Duration delay = backoff.delay(counted ? t.attempt() : 1);
-        long now = clock.millis();
-        int n = store.sql().inTransaction(c -> store.tasks().requeue(c, fence, now + delay.toMillis(), reason, now,
+        Instant now = clock.instant();
+        int n = store.sql().inTransaction(c -> store.tasks().requeue(c, fence, now.plus(delay), reason, now,
                 counted));
         if (n == 1) {
             emit(cause);
@@ -124,7 +125,7 @@ public final class TaskOutcomes {
     }
 
     private boolean fail(Task t, Fence fence, String code, String message, Events.Event cause) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         boolean[] videoFailed = {false};
         boolean failed = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
             store.jobs().lock(c, t.videoId(), t.generation());
@@ -146,7 +147,7 @@ public final class TaskOutcomes {
 
     /** Fails a generation that has no running task to blame (for example an unusable probe result). */
     public boolean failGeneration(String videoId, int generation, String code, String message) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         boolean failed = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
             store.jobs().lock(c, videoId, generation);
             return failGeneration(c, videoId, generation, code, message, "planner", now);
@@ -159,7 +160,7 @@ public final class TaskOutcomes {
     }
 
     private boolean failGeneration(Connection c, String videoId, int generation, String code, String message,
-                                   String cause, long now) throws SQLException {
+                                   String cause, Instant now) throws SQLException {
         store.tasks().cancelGeneration(c, videoId, generation, "CANCELLED: " + cause + " failed (" + code + ")", now);
         store.jobs().fail(c, videoId, generation, now);
         return store.videos().fail(c, videoId, generation, code, message);

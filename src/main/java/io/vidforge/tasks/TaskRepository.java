@@ -33,12 +33,14 @@ public final class TaskRepository {
      * due at once by the database's clock (the returned task's {@code nextRunAt} is the node's {@code now}).
      */
     public Task insert(Connection c, String videoId, int generation, TaskKind kind, String variant, TaskState state,
-                       int maxAttempts, long now) throws SQLException {
+                       int maxAttempts, Instant at) throws SQLException {
+        long now = at.toEpochMilli();
         long id = Sql.insertReturningKey(c, "INSERT INTO tasks (video_id, generation, kind, variant, state, attempt,"
                         + " max_attempts, version, next_run_at, progress, created_at, updated_at)"
                         + " VALUES (?, ?, ?, ?, ?, 0, ?, 0, " + sql.now() + ", 0, ?, ?)", "task_id",
                 videoId, generation, kind, variant, state, maxAttempts, now, now);
-        return new Task(id, videoId, generation, kind, variant, state, 0, maxAttempts, 0, null, 0, now, 0, 0, null, null);
+        return new Task(id, videoId, generation, kind, variant, state, 0, maxAttempts, 0, null, null, at, 0, null, null,
+                null);
     }
 
     /**
@@ -95,13 +97,14 @@ public final class TaskRepository {
                 Fence.holder(claim).args(lease.toMillis(), progress, advanced ? 1 : 0, now.toEpochMilli())) == 1;
     }
 
-    public int markDone(Connection c, Fence f, String resultJson, long now) throws SQLException {
+    public int markDone(Connection c, Fence f, String resultJson, Instant now) throws SQLException {
+        long t = now.toEpochMilli();
         return Sql.update(c, "UPDATE tasks SET state = 'DONE', result_json = ?, progress = 1, progress_at = ?,"
-                + " lease_expires_at = NULL, version = version + 1, updated_at = ?" + f.where(), f.args(resultJson, now, now));
+                + " lease_expires_at = NULL, version = version + 1, updated_at = ?" + f.where(), f.args(resultJson, t, t));
     }
 
     /** Back to READY at {@code nextRunAt}; the attempt counts against the task's budget. */
-    public int requeue(Connection c, Fence f, long nextRunAt, String error, long now) throws SQLException {
+    public int requeue(Connection c, Fence f, Instant nextRunAt, String error, Instant now) throws SQLException {
         return requeue(c, f, nextRunAt, error, now, true);
     }
 
@@ -112,34 +115,36 @@ public final class TaskRepository {
      * every claim keeps a fencing token and an output prefix of its own. The delay {@code nextRunAt - now}
      * is counted from the database's clock, like every time a claim compares against.
      */
-    public int requeue(Connection c, Fence f, long nextRunAt, String error, long now, boolean countAttempt)
+    public int requeue(Connection c, Fence f, Instant nextRunAt, String error, Instant now, boolean countAttempt)
             throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'READY', owner = NULL, lease_expires_at = NULL, next_run_at = "
                         + sql.now() + " + ?, attempt = attempt - ?, version = version + 1, last_error = ?, updated_at = ?"
-                        + f.where(), f.args(nextRunAt - now, countAttempt ? 0 : 1, clip(error), now));
+                        + f.where(), f.args(nextRunAt.toEpochMilli() - now.toEpochMilli(), countAttempt ? 0 : 1,
+                clip(error), now.toEpochMilli()));
     }
 
-    public int markFailed(Connection c, Fence f, String error, long now) throws SQLException {
+    public int markFailed(Connection c, Fence f, String error, Instant now) throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'FAILED', lease_expires_at = NULL, version = version + 1,"
-                + " last_error = ?, updated_at = ?" + f.where(), f.args(clip(error), now));
+                + " last_error = ?, updated_at = ?" + f.where(), f.args(clip(error), now.toEpochMilli()));
     }
 
     /**
      * Ends every unfinished task of a generation that has failed. Guarded by generation rather than one
      * version: the whole plan is void, and the version bump makes running workers' heartbeats fail.
      */
-    public int cancelGeneration(Connection c, String videoId, int generation, String reason, long now)
+    public int cancelGeneration(Connection c, String videoId, int generation, String reason, Instant now)
             throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'FAILED', lease_expires_at = NULL, version = version + 1,"
                         + " last_error = ?, updated_at = ? WHERE video_id = ? AND generation = ?"
-                        + " AND state IN ('WAITING', 'READY', 'RUNNING')", clip(reason), now, videoId, generation);
+                        + " AND state IN ('WAITING', 'READY', 'RUNNING')", clip(reason), now.toEpochMilli(), videoId,
+                generation);
     }
 
     /** WAITING → READY once its dependencies are done (the fan-in of PUBLISH). */
-    public int promote(Connection c, Task waiting, long now) throws SQLException {
+    public int promote(Connection c, Task waiting, Instant now) throws SQLException {
         return Sql.update(c, "UPDATE tasks SET state = 'READY', next_run_at = " + sql.now() + ", version = version + 1,"
-                + " updated_at = ? WHERE task_id = ? AND version = ? AND state = 'WAITING'", now, waiting.taskId(),
-                waiting.version());
+                + " updated_at = ? WHERE task_id = ? AND version = ? AND state = 'WAITING'", now.toEpochMilli(),
+                waiting.taskId(), waiting.version());
     }
 
     public Optional<Task> find(long taskId) {
@@ -173,6 +178,26 @@ public final class TaskRepository {
                 + " ORDER BY progress_at LIMIT ?", TaskRepository::map, progressBefore.toEpochMilli(), limit);
     }
 
+    /** One task of a generation as the video API shows it: how far it got, in which attempt. */
+    public record ProgressView(TaskKind kind, TaskState state, double progress, int attempt) {
+    }
+
+    public List<ProgressView> progressOf(String videoId, int generation) {
+        return sql.query("SELECT kind, state, progress, attempt FROM tasks WHERE video_id = ? AND generation = ?",
+                rs -> new ProgressView(TaskKind.valueOf(rs.getString(1)), TaskState.valueOf(rs.getString(2)),
+                        rs.getDouble(3), rs.getInt(4)),
+                videoId, generation);
+    }
+
+    /** How many tasks are in each (state, kind) that has any, for the queue gauges. */
+    public record QueueCount(String state, String kind, long tasks) {
+    }
+
+    public List<QueueCount> countByStateAndKind() {
+        return sql.query("SELECT state, kind, COUNT(*) FROM tasks GROUP BY state, kind",
+                rs -> new QueueCount(rs.getString(1), rs.getString(2), rs.getLong(3)));
+    }
+
     private static String clip(String s) {
         return s == null || s.length() <= 4000 ? s : s.substring(0, 4000);
     }
@@ -181,7 +206,13 @@ public final class TaskRepository {
         return new Task(rs.getLong("task_id"), rs.getString("video_id"), rs.getInt("generation"),
                 TaskKind.valueOf(rs.getString("kind")), rs.getString("variant"), TaskState.valueOf(rs.getString("state")),
                 rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getLong("version"), rs.getString("owner"),
-                rs.getLong("lease_expires_at"), rs.getLong("next_run_at"), rs.getDouble("progress"),
-                rs.getLong("progress_at"), rs.getString("last_error"), rs.getString("result_json"));
+                instant(rs, "lease_expires_at"), instant(rs, "next_run_at"), rs.getDouble("progress"),
+                instant(rs, "progress_at"), rs.getString("last_error"), rs.getString("result_json"));
+    }
+
+    /** Epoch milliseconds as an Instant; null for SQL NULL. */
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
     }
 }

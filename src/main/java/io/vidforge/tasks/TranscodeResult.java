@@ -3,7 +3,7 @@ package io.vidforge.tasks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.Variant;
 import java.util.List;
 

@@ -5,7 +5,6 @@ import io.vidforge.config.Role;
 import io.vidforge.events.Events;
 import io.vidforge.http.ApiException;
 import io.vidforge.storage.ObjectStore;
-import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.security.MessageDigest;
@@ -108,10 +107,10 @@ final class TusUploads {
             throw offsetConflict(u);
         }
         long remaining = u.length() - u.offset();
-        BufferedInputStream in = new BufferedInputStream(body, MediaSniffer.PEEK_BYTES * 2);
-        if (offset == 0) {
-            MediaSniffer.refuseObviousNonMedia(MediaSniffer.peek(in));
-        }
+        // Integrity before content: the chunk is stored and its checksum verified before the sniffer
+        // looks at it, so a damaged chunk is always 460, never a 415 judged from damaged bytes.
+        long headNeeded = sniffLength(u);
+        HeadCapture in = new HeadCapture(body, (int) Math.max(0, headNeeded - offset));
         LimitedDigestStream chunk = new LimitedDigestStream(in, remaining,
                 checksum == null ? "SHA-256" : checksum.algorithm());
         String key = "tus/" + id + "/" + String.format("%020d", offset) + "-" + UUID.randomUUID();
@@ -140,6 +139,9 @@ final class TusUploads {
             safeDelete(key);
             return find(id);
         }
+        if (offset < headNeeded && offset + chunk.count() >= headNeeded) {
+            refuseNonMedia(u, in.head(), key);
+        }
         if (!repo.appendChunk(id, offset, chunk.count(), key, expiry)) {
             safeDelete(key);
             throw offsetConflict(find(id));
@@ -148,6 +150,42 @@ final class TusUploads {
         events.event("TUS_CHUNK_STORED").with("upload_id", id).with("upload_offset", offset)
                 .with("bytes", chunk.count()).with("upload_length", u.length()).emit();
         return after.fullyReceived() ? finalizeUpload(after) : after;
+    }
+
+    /**
+     * How many leading bytes the sniffer needs to judge: {@link MediaSniffer#PEEK_BYTES}, or the whole
+     * upload when it is smaller. Until the upload has them, small chunks are simply stored.
+     */
+    private static long sniffLength(TusUpload u) {
+        return Math.min(MediaSniffer.PEEK_BYTES, u.length());
+    }
+
+    /**
+     * Judges the upload's first bytes once this chunk completed them: the earlier chunks' part (a few
+     * KiB at most) is read back from the store, this chunk's part was captured while streaming.
+     */
+    private void refuseNonMedia(TusUpload u, byte[] tail, String key) {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        try {
+            for (TusRepository.Chunk c : repo.chunks(u.uploadId())) {
+                if (c.offset() >= sniffLength(u)) {
+                    break;
+                }
+                try (InputStream s = store.get(c.objectKey())) {
+                    head.write(s.readNBytes((int) Math.min(c.length(), sniffLength(u) - c.offset())));
+                }
+            }
+        } catch (java.io.IOException e) {
+            safeDelete(key);
+            throw new io.vidforge.storage.StorageException("could not read back the upload's first bytes", e, false);
+        }
+        head.writeBytes(tail);
+        try {
+            MediaSniffer.refuseObviousNonMedia(head.toByteArray());
+        } catch (ApiException e) {
+            safeDelete(key);
+            throw e;
+        }
     }
 
     /**

@@ -41,6 +41,11 @@ public final class UploadModule implements RoleModule {
     public void routing(HttpRouting.Builder routing) {
         routing.register("/upload", new UploadService(ingest, platform.settings().maxUploadBytes(), slots));
         routing.register("/uploads", new TusService(tus, slots));
+        VideoEventStream stream = new VideoEventStream(platform.videos(),
+                Duration.ofMillis(platform.settings().integer("SSE_POLL_MILLIS", 500)),
+                platform.settings().seconds("SSE_HEARTBEAT_SECONDS", 15), platform.draining()::get);
+        routing.get("/videos/{id}/events", stream::handle)
+                .any("/videos/{id}/events", io.vidforge.http.Handlers.methodNotAllowed());
         routing.register("/videos", new VideoApiService(platform.videos(), platform.events(Role.UPLOAD)));
     }
 

@@ -11,6 +11,7 @@ import io.vidforge.http.Handlers;
 import io.vidforge.http.Responses;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
+import io.vidforge.tasks.TaskRepository;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ public final class VideoApiService implements HttpService {
 
     VideoApiService(VideoRepository videos, Events events) {
         this.videos = videos;
-        this.view = new VideoView(videos.sql());
+        this.view = new VideoView(new TaskRepository(videos.sql()));
         this.events = events;
     }
 

@@ -1,11 +1,13 @@
 package io.vidforge.upload;
 
-import io.vidforge.db.Sql;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.HistoryEntry;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
+import io.vidforge.tasks.TaskRepository;
+import io.vidforge.tasks.TaskRepository.ProgressView;
+import io.vidforge.tasks.TaskState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,20 +18,14 @@ final class VideoView {
     private static final double PROBE_WEIGHT = 0.05;
     private static final double PUBLISH_WEIGHT = 0.05;
 
-    private final Sql sql;
+    private final TaskRepository taskRepository;
 
-    VideoView(Sql sql) {
-        this.sql = sql;
-    }
-
-    private record TaskRow(String kind, String state, double progress, int attempt) {
+    VideoView(TaskRepository tasks) {
+        this.taskRepository = tasks;
     }
 
     Map<String, Object> render(Video v, List<HistoryEntry> history) {
-        List<TaskRow> tasks = sql.query("SELECT kind, state, progress, attempt FROM tasks"
-                        + " WHERE video_id = ? AND generation = ?",
-                rs -> new TaskRow(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getInt(4)),
-                v.videoId(), v.generation());
+        List<ProgressView> tasks = taskRepository.progressOf(v.videoId(), v.generation());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("video_id", v.videoId());
         m.put("status", v.status().id());
@@ -45,7 +41,7 @@ final class VideoView {
         m.put("playback_url", "/play/" + v.videoId() + "/master.m3u8");
         m.put("poster_url", v.status() == VideoStatus.READY ? "/play/" + v.videoId() + "/poster.jpg" : null);
         m.put("player_url", "/player/?v=" + v.videoId());
-        m.put("attempts", tasks.stream().mapToInt(TaskRow::attempt).max().orElse(0));
+        m.put("attempts", tasks.stream().mapToInt(ProgressView::attempt).max().orElse(0));
         m.put("generation", v.generation());
         m.put("error", v.errorCode() == null ? null : Map.of("code", v.errorCode(),
                 "message", v.errorMessage() == null ? "" : v.errorMessage()));
@@ -64,18 +60,27 @@ final class VideoView {
     private static Map<String, Object> variant(Variant v) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", v.name());
-        m.put("width", v.width());
-        m.put("height", v.height());
+        m.put("type", v.type());
+        if (v.isAudio()) {
+            // The one audio rendition every video variant plays with: stereo AAC-LC at 48 kHz.
+            m.put("channels", 2);
+            m.put("sample_rate", 48000);
+        } else {
+            m.put("width", v.width());
+            m.put("height", v.height());
+        }
         m.put("bandwidth", v.bandwidth());
         m.put("average_bandwidth", v.averageBandwidth());
         m.put("codecs", v.codecs());
-        m.put("frame_rate", v.frameRate());
+        if (!v.isAudio()) {
+            m.put("frame_rate", v.frameRate());
+        }
         m.put("segments", v.segmentCount());
         return m;
     }
 
     /** 0 before any work, 1 when ready; in between, weighted task progress (done tasks count whole). */
-    static double progress(VideoStatus status, List<TaskRow> tasks) {
+    static double progress(VideoStatus status, List<ProgressView> tasks) {
         if (status == VideoStatus.READY) {
             return 1.0;
         }
@@ -83,11 +88,11 @@ final class VideoView {
         double publish = 0;
         double transcodeSum = 0;
         int transcodes = 0;
-        for (TaskRow t : tasks) {
-            double p = "DONE".equals(t.state()) ? 1.0 : Math.max(0, Math.min(1, t.progress()));
+        for (ProgressView t : tasks) {
+            double p = t.state() == TaskState.DONE ? 1.0 : Math.max(0, Math.min(1, t.progress()));
             switch (t.kind()) {
-                case "PROBE" -> probe = p;
-                case "PUBLISH" -> publish = p;
+                case PROBE -> probe = p;
+                case PUBLISH -> publish = p;
                 default -> {
                     transcodeSum += p;
                     transcodes++;

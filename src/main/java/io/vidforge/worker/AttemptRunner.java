@@ -136,7 +136,7 @@ final class AttemptRunner {
             } catch (DataAccessException e) {
                 // While the lease lasts (heartbeats renew it once the database is back) the claim is still
                 // ours, and the fence makes a late report harmless; after that the orchestrator retries it.
-                long left = Math.min(run.leaseExpiresAt() - clock.millis(), (patience - System.nanoTime()) / 1_000_000);
+                long left = Math.min(run.leaseExpiresAt().toEpochMilli() - clock.millis(), (patience - System.nanoTime()) / 1_000_000);
                 if (left <= 0) {
                     LOG.log(Level.WARNING, "could not report the " + outcome + " of task " + run.task().taskId()
                             + "; its lease will expire and it will be retried: " + e.getMessage());

@@ -46,16 +46,16 @@ final class Heartbeats {
         Instant now = clock.instant();
         try {
             if (tasks.heartbeat(run.task(), progress, advanced, now, lease)) {
-                run.renewed(now.plus(lease).toEpochMilli(), progress);
+                run.renewed(now.plus(lease), progress);
             } else {
                 lost(run, "claim version " + run.task().version() + " is no longer current (retried, stuck or cancelled)");
             }
         } catch (RuntimeException e) {
-            if (now.toEpochMilli() >= run.leaseExpiresAt()) {
+            if (!now.isBefore(run.leaseExpiresAt())) {
                 lost(run, "lease ran out while the database was unreachable: " + e.getMessage());
             } else {
                 LOG.log(Level.WARNING, "heartbeat of task " + run.task().taskId() + " failed; lease valid for "
-                        + (run.leaseExpiresAt() - now.toEpochMilli()) + " ms more: " + e.getMessage());
+                        + (run.leaseExpiresAt().toEpochMilli() - now.toEpochMilli()) + " ms more: " + e.getMessage());
             }
         }
     }

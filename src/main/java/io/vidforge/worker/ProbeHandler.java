@@ -1,7 +1,7 @@
 package io.vidforge.worker;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.InvalidMediaException;
 import io.vidforge.media.MediaTools;
 import io.vidforge.media.PosterExtractor;

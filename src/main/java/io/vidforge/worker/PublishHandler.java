@@ -1,7 +1,7 @@
 package io.vidforge.worker;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.EncodeArguments;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.MasterPlaylist;
@@ -23,8 +23,9 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * PUBLISH (fan-in): takes exactly the variants the completed TRANSCODE tasks report (every rung from the
- * one whole-ladder task, or one rung from each per-rung task), each at the attempt-scoped prefix its
+ * PUBLISH (fan-in): takes exactly the renditions the completed TRANSCODE tasks report (every rung and the
+ * audio from the one whole-ladder task, or one rung or the audio from each per-rung task), each at the
+ * attempt-scoped prefix its
  * completing attempt wrote, checks that every playlist and every object it names is in S3, and writes the
  * master playlist under this attempt's prefix. It changes no database
  * state: the worker's fenced completion of this task is what publishes the returned {@link PublishResult}.
@@ -37,7 +38,7 @@ public final class PublishHandler implements TaskHandler {
     private final Ladder ladder;
 
     public PublishHandler(ObjectStore store, Settings settings) {
-        this(store, Ladder.standard(settings.segmentSeconds()));
+        this(store, Ladder.from(settings));
     }
 
     public PublishHandler(ObjectStore store, Ladder ladder) {
@@ -71,14 +72,17 @@ public final class PublishHandler implements TaskHandler {
         if (probe == null) {
             throw new IllegalStateException("no completed PROBE result for video " + ctx.video().videoId());
         }
-        if (byName.isEmpty()) {
-            throw new IllegalStateException("no completed TRANSCODE results for video " + ctx.video().videoId());
+        if (byName.values().stream().allMatch(Variant::isAudio)) {
+            throw new IllegalStateException("no completed TRANSCODE results with video for video "
+                    + ctx.video().videoId());
         }
         warnAboutUnplannedLadder(probe, byName);
 
         String generationRoot = generationRoot(ctx.outputPrefix());
         List<Variant> variants = new ArrayList<>(byName.values());
-        variants.sort(Comparator.comparingLong(Variant::bandwidth).reversed());
+        // Video rungs highest first, the audio rendition last.
+        variants.sort(Comparator.comparing(Variant::isAudio)
+                .thenComparing(Comparator.comparingLong(Variant::bandwidth).reversed()));
         for (Variant v : variants) {
             ProbeHandler.stopIfCancelled(ctx);
             verifyStored(v, generationRoot);
@@ -103,7 +107,7 @@ public final class PublishHandler implements TaskHandler {
      */
     private void verifyStored(Variant v, String generationRoot) {
         if (v.prefix() == null || !v.prefix().startsWith(generationRoot) || !v.prefix().endsWith("/")) {
-            throw new IllegalStateException("variant " + v.name() + " has prefix " + v.prefix()
+            throw new IllegalStateException("rendition " + v.name() + " has prefix " + v.prefix()
                     + ", outside this video generation's " + generationRoot);
         }
         String playlistKey = v.prefix() + EncodeArguments.PLAYLIST;
@@ -133,7 +137,10 @@ public final class PublishHandler implements TaskHandler {
         if (probe.source() == null) {
             return;
         }
-        List<String> planned = ladder.rungsFor(probe.source().height()).stream().map(r -> r.name()).toList();
+        List<String> planned = new ArrayList<>(ladder.rungsFor(probe.source()).stream().map(r -> r.name()).toList());
+        if (probe.source().hasAudio()) {
+            planned.add(Variant.AUDIO);
+        }
         if (!byName.keySet().containsAll(planned) || !planned.containsAll(byName.keySet())) {
             LOG.warning(() -> "publishing variants " + byName.keySet() + " where the ladder plans " + planned);
         }

@@ -3,6 +3,7 @@ package io.vidforge.worker;
 import io.vidforge.model.Video;
 import io.vidforge.tasks.Task;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -21,7 +22,7 @@ final class TaskRun implements TaskContext {
     private volatile Supplier<List<Task>> siblings = List::of;
     private volatile double progress;
     private volatile double sentProgress;
-    private volatile long leaseExpiresAt;
+    private volatile Instant leaseExpiresAt;
     private volatile boolean abandoned;
     private volatile String abortReason;
     private volatile boolean reporting;
@@ -33,7 +34,7 @@ final class TaskRun implements TaskContext {
     }
 
     /** {@code localLeaseEnd}: when the lease runs out by this worker's clock (the row's time is the database's). */
-    TaskRun(Task task, long localLeaseEnd) {
+    TaskRun(Task task, Instant localLeaseEnd) {
         this.task = task;
         this.leaseExpiresAt = localLeaseEnd;
         String step = task.kind().name().toLowerCase(Locale.ROOT) + (task.variant().isEmpty() ? "" : "-" + task.variant());
@@ -134,9 +135,9 @@ final class TaskRun implements TaskContext {
 
     double progressValue() { return progress; }
     double sentProgress() { return sentProgress; }
-    long leaseExpiresAt() { return leaseExpiresAt; }
+    Instant leaseExpiresAt() { return leaseExpiresAt; }
 
-    void renewed(long expiresAt, double sent) {
+    void renewed(Instant expiresAt, double sent) {
         this.leaseExpiresAt = expiresAt;
         this.sentProgress = sent;
     }

@@ -1,7 +1,7 @@
 package io.vidforge.worker;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.EncodedRung;
 import io.vidforge.media.InvalidMediaException;
 import io.vidforge.media.Ladder;
@@ -21,12 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * TRANSCODE: the whole ladder (variant "", the default plan) or one rung of it (the per-rung plan). Encodes
+ * TRANSCODE: the whole ladder and the audio rendition (variant "", the default plan), or one rung of it or
+ * the audio rendition alone (variant "audio"; the per-rung plan). Encodes
  * from the raw upload into the attempt's work directory with one ffmpeg process, uploads each rung's init
  * and media segments and then its playlist under the attempt's own prefix (so a stored playlist only ever
  * names segments already there), and returns the measured variants as a {@link TranscodeResult}. A
- * whole-ladder attempt puts each rung in its own folder, {@code {prefix}{rung}/}; a per-rung attempt puts
- * its rung at the prefix itself. Local files are deleted whatever happens.
+ * whole-ladder attempt puts each rung in its own folder, {@code {prefix}{rung}/}, and the audio in
+ * {@code {prefix}audio/}; a per-rung attempt puts its rung (or the audio) at the prefix itself. Local files are deleted whatever happens.
  */
 public final class TranscodeHandler implements TaskHandler {
     private static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
@@ -37,7 +38,7 @@ public final class TranscodeHandler implements TaskHandler {
     private final LadderEncoder encoder;
 
     public TranscodeHandler(ObjectStore store, Settings settings) {
-        this(store, Ladder.standard(settings.segmentSeconds()), MediaTools.from(settings));
+        this(store, Ladder.from(settings), MediaTools.from(settings));
     }
 
     public TranscodeHandler(ObjectStore store, Ladder ladder, MediaTools tools) {
@@ -63,8 +64,14 @@ public final class TranscodeHandler implements TaskHandler {
             ctx.progress(0.05);
             // The committed probe decides the plan; probing again only covers a context without it.
             SourceInfo source = ctx.video().source() != null ? ctx.video().source() : prober.probe(input, ctx::cancelled);
-            List<Rung> rungs = wholeLadder ? ladder.rungsFor(source.height()) : List.of(oneRung(rungName, source));
-            List<EncodedRung> encoded = encoder.encode(input, source, rungs, ladder, scratch.resolve("out"),
+            boolean audioAlone = Variant.AUDIO.equals(rungName);
+            if (audioAlone && !source.hasAudio()) {
+                throw new PermanentTaskException("UNKNOWN_VARIANT", "the source has no audio to encode");
+            }
+            List<Rung> rungs = wholeLadder ? ladder.rungsFor(source)
+                    : audioAlone ? List.of() : List.of(oneRung(rungName, source));
+            boolean audio = wholeLadder ? source.hasAudio() : audioAlone;
+            List<EncodedRung> encoded = encoder.encode(input, source, rungs, audio, ladder, scratch.resolve("out"),
                     f -> ctx.progress(0.05 + 0.85 * f), ctx::cancelled);
 
             int files = encoded.stream().mapToInt(e -> e.mediaFiles().size() + 1).sum();
@@ -90,7 +97,7 @@ public final class TranscodeHandler implements TaskHandler {
     }
 
     private Rung oneRung(String name, SourceInfo source) throws PermanentTaskException {
-        return ladder.rungFor(name, source.height()).orElseThrow(() -> new PermanentTaskException("UNKNOWN_VARIANT",
+        return ladder.rungFor(name, source).orElseThrow(() -> new PermanentTaskException("UNKNOWN_VARIANT",
                 "rung '" + name + "' is not in the ladder for a " + source.width() + "x" + source.height() + " source"));
     }
 }

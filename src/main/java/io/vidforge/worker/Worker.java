@@ -3,7 +3,7 @@ package io.vidforge.worker;
 import io.vidforge.Platform;
 import io.vidforge.config.Role;
 import io.vidforge.events.Events;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.tasks.Backoff;
 import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskEvents;
@@ -105,10 +105,10 @@ public final class Worker implements AutoCloseable {
             }
             // The lease is on the database's clock; this worker times its own end of it on its own clock, from
             // before it asked, so it gives up no later than the database takes the task back.
-            TaskRun run = new TaskRun(next.get(), asked.plus(settings.lease()).toEpochMilli());
+            TaskRun run = new TaskRun(next.get(), asked.plus(settings.lease()));
             running.put(run.task().taskId(), run);
             TaskEvents.of(events, "TASK_CLAIMED", run.task()).with("version", run.task().version())
-                    .with("lease_expires_at", Json.timestamp(run.task().leaseExpiresAt())).emit();
+                    .with("lease_expires_at", Json.timestamp(run.task().leaseExpiresAt().toEpochMilli())).emit();
             executor.execute(() -> execute(run));
             claimed++;
         }

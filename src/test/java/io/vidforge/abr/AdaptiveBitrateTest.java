@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
 import io.vidforge.config.Role;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.HlsAuthoringRules;
 import io.vidforge.media.MediaTools;
 import io.vidforge.media.ProcessResult;
@@ -84,6 +84,8 @@ class AdaptiveBitrateTest {
     private MediaTools tools;
     /** Variant name → peak bandwidth (b/s), from the video resource. */
     private final Map<String, Long> bandwidth = new HashMap<>();
+    /** Peak bandwidth (b/s) of the audio rendition every rung shares. */
+    private long audioBandwidth;
 
     @BeforeAll
     void publishAFourRungVideoAndStartABrowser() throws Exception {
@@ -108,12 +110,18 @@ class AdaptiveBitrateTest {
         });
         List<String> names = new ArrayList<>();
         video.get("variants").forEach(v -> {
-            names.add(v.get("name").asText());
-            bandwidth.put(v.get("name").asText(), v.get("bandwidth").asLong());
+            if ("audio".equals(v.get("type").asText())) {
+                audioBandwidth = v.get("bandwidth").asLong();
+            } else {
+                names.add(v.get("name").asText());
+                bandwidth.put(v.get("name").asText(), v.get("bandwidth").asLong());
+            }
         });
         assertEquals(LADDER, names, "the ladder of a 720p source");
+        assertTrue(audioBandwidth > 0, "one audio rendition: " + video.get("variants"));
         long throttle = THROTTLE_KBPS * 1000;
-        assertTrue(bandwidth.get("240p") < throttle * 0.8 && bandwidth.get("360p") > throttle,
+        // The player fetches the audio rendition beside whichever rung plays.
+        assertTrue(bandwidth.get("240p") + audioBandwidth < throttle * 0.8 && bandwidth.get("360p") > throttle,
                 "a " + THROTTLE_KBPS + " kb/s throttle must leave exactly one sustainable rung: " + bandwidth);
         Files.createDirectories(EVIDENCE);
         browser = Browser.start(1400, 1000);
@@ -264,7 +272,9 @@ class AdaptiveBitrateTest {
         for (HlsAuthoringRules.StreamInf s : streams) {
             String name = variantOf(s.uri());
             assertEquals(resolutions.get(name), s.attributes().get("RESOLUTION"), name);
-            assertEquals((long) bandwidth.get(name), s.bandwidth(), "BANDWIDTH is the measured peak of " + name);
+            assertEquals(bandwidth.get(name) + audioBandwidth, s.bandwidth(),
+                    "BANDWIDTH is the measured peak of " + name + " plus the audio rendition's");
+            assertEquals("audio", s.attributes().get("AUDIO"), name + " plays with the audio group");
             String playlist = playlists.get(s.uri());
             assertEquals(2, targetDuration(playlist), name + ": EXT-X-TARGETDURATION is the 2 s segment duration");
             List<Double> durations = extinf(playlist);
@@ -421,6 +431,10 @@ class AdaptiveBitrateTest {
             assertFalse(results.isEmpty(), "PREFETCH_RESULT lines");
             long hits = serves.stream().filter(e -> "HIT".equals(e.path("cache").asText())).count();
             assertTrue(hits > 0, "segment cache HITs: " + hits + " of " + serves.size());
+            List<JsonNode> audio = audioServes();
+            assertFalse(audio.isEmpty(), "the audio rendition's segments were served to the session");
+            assertTrue(results.stream().anyMatch(e -> "audio".equals(e.path("variant").asText())),
+                    "the audio rendition is read ahead like a variant");
 
             // The report tells the same story.
             SessionReport report = PlaybackReport.build(logs, Optional.of(session), Optional.empty()).session(session);
@@ -428,10 +442,20 @@ class AdaptiveBitrateTest {
             evidence(vf, server, hits, serves.size());
         }
 
-        /** The session's media segment SERVE lines in log order (not those the player abandoned mid-body). */
+        /**
+         * The session's video segment SERVE lines in log order (not those the player abandoned mid-body, and
+         * not the audio rendition's, which is fetched beside every rung and is no switch).
+         */
         List<JsonNode> segmentServes() {
             return EventLogs.events(logs, "SERVE", e -> mine(e) && "segment".equals(e.path("kind").asText())
-                    && !"HEAD".equals(e.path("method").asText()) && !e.path("aborted").asBoolean(false));
+                    && !"HEAD".equals(e.path("method").asText()) && !e.path("aborted").asBoolean(false)
+                    && !"audio".equals(e.path("variant").asText()));
+        }
+
+        /** The session's audio segment SERVE lines: the audio rendition was served and logged like a variant. */
+        List<JsonNode> audioServes() {
+            return EventLogs.events(logs, "SERVE", e -> mine(e) && "segment".equals(e.path("kind").asText())
+                    && "audio".equals(e.path("variant").asText()));
         }
 
         List<Change> changes(List<JsonNode> serves) {

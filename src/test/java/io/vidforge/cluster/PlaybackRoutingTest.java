@@ -71,7 +71,7 @@ class PlaybackRoutingTest {
         Path clip = new MediaClips(dir).make(MediaClips.Clip.of("routing-8s", 640, 360, 8, 2));
         videoId = cluster.upload(clip, "routing");
         JsonNode v = cluster.awaitReady(videoId, Duration.ofMinutes(4));
-        assertEquals(2, v.get("variants").size(), "360p and 240p: " + v);
+        assertEquals(3, v.get("variants").size(), "360p, 240p and the audio: " + v);
     }
 
     @AfterAll

@@ -297,6 +297,30 @@ class ProcessingFailoverTest {
         return u;
     }
 
+    @Test
+    @Order(4)
+    void live_progress_streams_through_nginx_as_it_happens_and_ends_at_ready() throws Exception {
+        String id = cluster.upload(clips.make(MediaClips.Clip.of("sse-6s", 640, 360, 6, 2)), "sse");
+        List<String> statusWhenSeen = new ArrayList<>();
+        io.vidforge.testing.SseClient.Stream s = io.vidforge.testing.SseClient.read(cluster.uri("/videos/" + id + "/events"),
+                Duration.ofMinutes(3), e -> {
+                    if (statusWhenSeen.isEmpty()) {
+                        // Read when the first event reaches the client: a buffering proxy would hold it back
+                        // until the stream ends, when the video is already ready.
+                        statusWhenSeen.add(cluster.video(id).path("status").asText());
+                    }
+                });
+        assertEquals(200, s.status());
+        assertTrue(s.closedByServer(), "the stream ends at ready");
+        assertNotEquals("ready", statusWhenSeen.get(0), "the first event arrived while processing went on: " + s.events());
+        List<String> statuses = s.events().stream().map(e -> e.path("status").asText()).toList();
+        assertEquals("ready", statuses.get(statuses.size() - 1), statuses.toString());
+        assertTrue(statuses.contains("processing"), statuses.toString());
+        List<Double> progress = s.events().stream().map(e -> e.path("progress").asDouble()).toList();
+        assertEquals(progress.stream().sorted().toList(), progress, "progress only grows");
+        assertEquals(1.0, progress.get(progress.size() - 1));
+    }
+
     private static String path(URL url) {
         return url.getPath();
     }

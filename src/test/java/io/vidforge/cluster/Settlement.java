@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.testing.Await;
 import io.vidforge.testing.ClusterHarness;
 import io.vidforge.testing.Http;

@@ -59,7 +59,7 @@ class UploadToPlaybackTest {
             assertEquals(1.0, video.get("progress").asDouble());
             assertEquals(640, video.get("source").get("width").asInt());
             assertEquals("aac", video.get("source").get("audio_codec").asText());
-            assertEquals(List.of("360p", "240p"), names(video.get("variants")));
+            assertEquals(List.of("360p", "240p", "audio"), names(video.get("variants")));
             assertEquals(List.of("uploaded", "processing", "ready"), statuses(video.get("history")));
             assertEquals(1, video.get("attempts").asInt());
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
 import io.vidforge.config.Role;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.storage.ObjectStore;
 import io.vidforge.testing.FakeLadder;
 import io.vidforge.testing.RawHttp;

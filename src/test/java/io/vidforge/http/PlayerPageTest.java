@@ -37,4 +37,25 @@ class PlayerPageTest {
             assertEquals(0, revalidated.body().length);
         }
     }
+
+    @Test
+    void player_page_shows_live_progress_from_the_event_stream_and_the_failure_that_ends_it() {
+        try (Node node = TestNodes.start(TestNodes.environment("player-sse"), "all-1", Set.of(Role.UPLOAD, Role.SEGMENT));
+             io.vidforge.testing.Browser browser = io.vidforge.testing.Browser.start(800, 600)) {
+            String id = Http.post(node.baseUri().resolve("/upload"), io.vidforge.testing.SampleBytes.pseudoMp4(10_000, 61),
+                    "video/mp4").json().get("video_id").asText();
+            browser.open(node.baseUri().resolve("/player/?v=" + id).toString());
+            io.vidforge.testing.Await.until(java.time.Duration.ofSeconds(20), "the page to show the upload's status",
+                    () -> String.valueOf(browser.script("return document.getElementById('message').textContent"))
+                            .contains("uploaded"));
+            boolean failed = node.platform().sql().inTransaction(c -> node.platform().videos().fail(c, id, 1,
+                    "INVALID_MEDIA", "no video stream"));
+            assertTrue(failed);
+            io.vidforge.testing.Await.until(java.time.Duration.ofSeconds(20), "the page to show the failure",
+                    () -> String.valueOf(browser.script("return document.getElementById('message').textContent"))
+                            .contains("no video stream"));
+            assertEquals(2L, browser.script("return window.vf.progressEvents.length"),
+                    "both states came from the event stream");
+        }
+    }
 }

@@ -39,16 +39,32 @@ public final class HlsAuthoringRules {
     private HlsAuthoringRules() {
     }
 
+    /** The attributes of the master's {@code EXT-X-MEDIA} entries. */
+    public static List<Map<String, String>> parseMedia(String master) {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (String line : master.lines().map(String::strip).toList()) {
+            if (line.startsWith("#EXT-X-MEDIA:")) {
+                out.add(attributes(line.substring("#EXT-X-MEDIA:".length())));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> attributes(String list) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        Matcher m = ATTRIBUTE.matcher(list);
+        while (m.find()) {
+            attrs.put(m.group(1), m.group(2).replace("\"", ""));
+        }
+        return attrs;
+    }
+
     public static List<StreamInf> parseMaster(String master) {
         List<StreamInf> out = new ArrayList<>();
         List<String> lines = master.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith("#EXT-X-STREAM-INF:")) {
-                Map<String, String> attrs = new LinkedHashMap<>();
-                Matcher m = ATTRIBUTE.matcher(lines.get(i).substring("#EXT-X-STREAM-INF:".length()));
-                while (m.find()) {
-                    attrs.put(m.group(1), m.group(2).replace("\"", ""));
-                }
+                Map<String, String> attrs = attributes(lines.get(i).substring("#EXT-X-STREAM-INF:".length()));
                 String uri = i + 1 < lines.size() ? lines.get(i + 1) : "";
                 out.add(new StreamInf(attrs, uri));
             }
@@ -58,7 +74,9 @@ public final class HlsAuthoringRules {
 
     /**
      * @param variantByUri     the text of the variant playlist each master entry names
-     * @param sourceHasAudio   whether the source had audio (then every variant carries AAC-LC, else none)
+     * @param sourceHasAudio   whether the source had audio: then there is exactly one audio rendition
+     *                         ({@code EXT-X-MEDIA:TYPE=AUDIO}, default and autoselected) that every variant
+     *                         references, and every variant's CODECS names AAC-LC; else neither
      * @param sourceHeight     the source's displayed height: from 240 up, a low rung must exist
      */
     public static List<String> violations(String master, Function<String, String> variantByUri, boolean sourceHasAudio,
@@ -73,6 +91,32 @@ public final class HlsAuthoringRules {
         List<StreamInf> streams = parseMaster(master);
         if (streams.isEmpty()) {
             v.add("master: no EXT-X-STREAM-INF");
+        }
+        List<Map<String, String>> audio = parseMedia(master).stream()
+                .filter(m -> "AUDIO".equals(m.get("TYPE"))).toList();
+        String group = null;
+        if (sourceHasAudio && audio.size() != 1) {
+            v.add("master: " + audio.size() + " EXT-X-MEDIA:TYPE=AUDIO entries where one is expected");
+        } else if (!sourceHasAudio && !audio.isEmpty()) {
+            v.add("master: an audio rendition for a source without audio");
+        }
+        if (audio.size() == 1) {
+            Map<String, String> a = audio.get(0);
+            group = a.get("GROUP-ID");
+            for (String required : List.of("GROUP-ID", "NAME", "URI")) {
+                if (a.getOrDefault(required, "").isBlank()) {
+                    v.add("audio rendition: no " + required);
+                }
+            }
+            if (!"YES".equals(a.get("DEFAULT")) || !"YES".equals(a.get("AUTOSELECT"))) {
+                v.add("audio rendition: not DEFAULT=YES,AUTOSELECT=YES");
+            }
+            String playlist = a.get("URI") == null ? null : variantByUri.apply(a.get("URI"));
+            if (playlist == null) {
+                v.add("audio rendition: playlist not found");
+            } else {
+                v.addAll(variantViolations(a.get("URI"), playlist));
+            }
         }
         for (StreamInf s : streams) {
             String who = "master entry " + s.uri() + ": ";
@@ -89,6 +133,9 @@ public final class HlsAuthoringRules {
             }
             if (sourceHasAudio != s.codecs().contains("mp4a.40.2")) {
                 v.add(who + "CODECS \"" + s.codecs() + "\" but the source " + (sourceHasAudio ? "has" : "has no") + " audio");
+            }
+            if (!java.util.Objects.equals(group, s.attributes().get("AUDIO"))) {
+                v.add(who + "AUDIO=" + s.attributes().get("AUDIO") + " but the audio group is " + group);
             }
             if (!s.attributes().getOrDefault("RESOLUTION", "").matches("\\d+x\\d+")) {
                 v.add(who + "RESOLUTION is not WxH");

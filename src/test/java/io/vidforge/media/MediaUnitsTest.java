@@ -22,8 +22,8 @@ class MediaUnitsTest {
     void rung_sizes_keep_the_aspect_ratio_in_even_dimensions_and_never_upscale() {
         assertEquals(new FrameSize(1280, 720), FrameSize.forRung(source(1920, 1080, 30), rung("720p")));
         assertEquals(new FrameSize(426, 240), FrameSize.forRung(source(1920, 1080, 30), rung("240p")));
-        assertEquals(new FrameSize(270, 480), FrameSize.forRung(source(360, 640, 30), rung("480p")));
-        assertEquals(new FrameSize(202, 360), FrameSize.forRung(source(360, 640, 30), rung("360p")));
+        assertEquals(new FrameSize(240, 426), FrameSize.forRung(source(360, 640, 30), rung("240p")));
+        assertEquals(new FrameSize(360, 640), FrameSize.forRung(source(360, 640, 30), rung("360p")));
         // 322x181: one rung at 180 lines, width from the aspect, both even.
         Rung only = LADDER.rungsFor(181).get(0);
         assertEquals(new FrameSize(320, 180), FrameSize.forRung(source(322, 181, 30), only));
@@ -32,11 +32,72 @@ class MediaUnitsTest {
     }
 
     @Test
+    void portrait_rungs_are_named_and_sized_by_the_short_side_at_full_width() {
+        SourceInfo phone = source(1080, 1920, 30);
+        assertEquals(List.of("1080p", "720p", "480p", "360p", "240p"), names(LADDER.rungsFor(phone)));
+        assertEquals(new FrameSize(1080, 1920), FrameSize.forRung(phone, rung("1080p")), "full width, not 608x1080");
+        assertEquals(new FrameSize(720, 1280), FrameSize.forRung(phone, rung("720p")));
+        assertEquals(new FrameSize(480, 854), FrameSize.forRung(phone, rung("480p")));
+        assertEquals(new FrameSize(240, 426), FrameSize.forRung(phone, rung("240p")));
+        assertEquals(List.of("720p", "480p", "360p", "240p"), names(LADDER.rungsFor(source(720, 1280, 30))));
+        assertEquals(new FrameSize(720, 1280), FrameSize.forRung(source(720, 1280, 30), rung("720p")));
+        // Landscape is unchanged: the short side is the height.
+        assertEquals(List.of("1080p", "720p", "480p", "360p", "240p"), names(LADDER.rungsFor(source(1920, 1080, 30))));
+        // Never upscaled, even: a 1079-wide portrait source is not a 1080p one.
+        assertEquals("720p", LADDER.rungsFor(source(1079, 1919, 30)).get(0).name());
+        for (int w = 200; w < 2000; w += 37) {
+            SourceInfo s = source(w, w * 16 / 9 + 1, 30);
+            for (Rung r : LADDER.rungsFor(s)) {
+                FrameSize f = FrameSize.forRung(s, r);
+                assertTrue(f.width() % 2 == 0 && f.height() % 2 == 0, f + " of " + w);
+                assertTrue(f.width() <= s.width() && f.height() <= s.height(), f + " upscales " + w);
+                assertEquals(Math.abs((double) s.width() / s.height() - (double) f.width() / f.height()), 0, 0.02,
+                        "aspect of " + f + " from " + s.width() + "x" + s.height());
+            }
+        }
+    }
+
+    @Test
+    void sources_above_1080p_get_1440p_and_2160p_rungs_up_to_max_rung() {
+        assertEquals(List.of("2160p", "1440p", "1080p", "720p", "480p", "360p", "240p"),
+                names(LADDER.rungsFor(source(3840, 2160, 30))));
+        assertEquals(List.of("1440p", "1080p", "720p", "480p", "360p", "240p"),
+                names(LADDER.rungsFor(source(2560, 1440, 30))));
+        assertEquals(new FrameSize(2160, 3840), FrameSize.forRung(source(2160, 3840, 30), rung("2160p")));
+        Ladder capped = Ladder.from(io.vidforge.config.Settings.of(Map.of("MAX_RUNG", "1080", "SEGMENT_SECONDS", "6")));
+        assertEquals("1080p", capped.rungsFor(source(3840, 2160, 30)).get(0).name());
+        assertTrue(!capped.profileId().equals(LADDER.profileId()), "the cap is part of the processing profile");
+        assertEquals(LADDER.profileId(), Ladder.from(io.vidforge.config.Settings.of(Map.of())).profileId(),
+                "MAX_RUNG defaults to 2160");
+        assertEquals("avc1.640033", CodecStrings.forRung(rung("2160p")), "High 5.1 for 3840x2160 at 30 fps");
+        assertEquals("avc1.640032", CodecStrings.forRung(rung("1440p")), "High 5.0 for 2560x1440 at 30 fps");
+    }
+
+    @Test
+    void high_frame_rate_sources_keep_their_rate_from_720p_up_with_raised_bitrates_and_halve_it_below() {
+        SourceInfo sixty = source(1920, 1080, 60);
+        List<Rung> rungs = LADDER.rungsFor(sixty);
+        assertEquals(List.of("1080p", "720p", "480p", "360p", "240p"), names(rungs));
+        assertEquals(List.of(60.0, 60.0, 30.0, 30.0, 30.0),
+                rungs.stream().map(r -> LADDER.frameRateFor(sixty, r).value()).toList());
+        assertEquals(7500, rungs.get(0).videoKbps(), "1.5 x the 30 fps rate");
+        assertEquals("4.2", rungs.get(0).avcLevel(), "1920x1080 at 60 fps needs level 4.2");
+        assertEquals("3.2", rungs.get(1).avcLevel());
+        assertEquals(1200, rungs.get(2).videoKbps(), "480p at 30 fps: the ordinary rate");
+        SourceInfo ntsc = source(1280, 720, 59.94);
+        assertEquals("30000/1001", LADDER.frameRateFor(ntsc, LADDER.rungsFor(ntsc).get(1)).ffmpegArgument());
+        assertEquals("25", LADDER.frameRateFor(source(1280, 720, 50), rung("480p")).ffmpegArgument());
+        SourceInfo thirty = source(1920, 1080, 30);
+        assertEquals(5000, LADDER.rungsFor(thirty).get(0).videoKbps());
+        assertEquals(30.0, LADDER.frameRateFor(thirty, rung("240p")).value());
+    }
+
+    @Test
     void the_ladder_never_plans_a_rung_above_the_source_and_always_plans_one() {
         assertEquals(List.of("720p", "480p", "360p", "240p"), names(LADDER.rungsFor(720)));
         assertEquals(List.of("360p", "240p"), names(LADDER.rungsFor(360)));
         assertEquals(List.of("180p"), names(LADDER.rungsFor(181)));
-        assertTrue(LADDER.rungFor("720p", 480).isEmpty());
+        assertTrue(LADDER.rungFor("720p", source(854, 480, 30)).isEmpty());
         assertEquals(2, Ladder.standard(2).keyframeIntervalSeconds());
         assertEquals(2, Ladder.standard(6).keyframeIntervalSeconds());
         assertEquals(5, Ladder.standard(5).keyframeIntervalSeconds());
@@ -61,8 +122,7 @@ class MediaUnitsTest {
         assertEquals("avc1.640028", CodecStrings.avc1("high", "4.0"));
         assertEquals("avc1.4d401e", CodecStrings.avc1("main", "3.0"));
         assertEquals("avc1.42c01e", CodecStrings.avc1("baseline", "3.0"));
-        assertEquals("avc1.64001f,mp4a.40.2", CodecStrings.forRung(rung("720p"), true));
-        assertEquals("avc1.64001f", CodecStrings.forRung(rung("720p"), false));
+        assertEquals("avc1.64001f", CodecStrings.forRung(rung("720p")));
         assertThrows(IllegalArgumentException.class, () -> CodecStrings.avc1("high10", "3.1"));
     }
 

@@ -30,6 +30,36 @@ class ProberParseTest {
     }
 
     @Test
+    void hdr_transfer_and_bit_depth_say_what_came_in() throws Exception {
+        SourceInfo pq = Prober.parse(json(",\"color_transfer\":\"smpte2084\",\"pix_fmt\":\"yuv420p10le\"", STEREO,
+                MP4)).info();
+        assertEquals(SourceInfo.PQ, pq.hdr());
+        assertEquals(10, pq.bitDepth());
+        // An iPhone's Dolby Vision 8.4 base layer is HLG.
+        SourceInfo hlg = Prober.parse(json(",\"color_transfer\":\"arib-std-b67\",\"bits_per_raw_sample\":\"10\"",
+                STEREO, MP4)).info();
+        assertEquals(SourceInfo.HLG, hlg.hdr());
+        assertEquals(10, hlg.bitDepth());
+        SourceInfo sdr = Prober.parse(json(",\"color_transfer\":\"bt709\",\"pix_fmt\":\"yuv420p\"", STEREO, MP4)).info();
+        assertNull(sdr.hdr());
+        assertEquals(8, sdr.bitDepth());
+    }
+
+    @Test
+    void the_audio_track_marked_default_is_taken_not_simply_the_first() throws Exception {
+        String commentaryThenMain = ",{\"index\":1,\"codec_type\":\"audio\",\"codec_name\":\"aac\",\"channels\":2,"
+                + "\"disposition\":{\"default\":0}},{\"index\":2,\"codec_type\":\"audio\",\"codec_name\":\"ac3\","
+                + "\"channels\":6,\"disposition\":{\"default\":1}}";
+        SourceInfo s = Prober.parse(json("", commentaryThenMain, MP4)).info();
+        assertEquals(1, s.audioTrack(), "0:a:1");
+        assertEquals("ac3", s.audioCodec());
+        assertEquals(6, s.audioChannels());
+        String noDefault = ",{\"index\":1,\"codec_type\":\"audio\",\"codec_name\":\"aac\",\"channels\":2},"
+                + "{\"index\":2,\"codec_type\":\"audio\",\"codec_name\":\"ac3\",\"channels\":6}";
+        assertEquals(0, Prober.parse(json("", noDefault, MP4)).info().audioTrack(), "none marked: the first");
+    }
+
+    @Test
     void old_rotate_tags_are_honoured_and_180_does_not_swap() throws Exception {
         SourceInfo s = Prober.parse(json(",\"tags\":{\"rotate\":\"270\"}", STEREO, MP4)).info();
         assertEquals(1080, s.width());

@@ -39,7 +39,7 @@ class RealWorldInputsTest {
     static final Map<String, LadderRun> RUNS = new ConcurrentHashMap<>();
 
     /** One clip probed and encoded into every rung planned for it. */
-    record LadderRun(SourceInfo source, Map<Rung, EncodedRung> rungs, Path dir) {
+    record LadderRun(SourceInfo source, Map<Rung, EncodedRung> rungs, EncodedRung audio, Path dir) {
         List<VariantPlaylist> playlists() throws Exception {
             List<VariantPlaylist> out = new ArrayList<>();
             for (EncodedRung e : rungs.values()) {
@@ -77,7 +77,7 @@ class RealWorldInputsTest {
         }
         Path input = clips.make(clip);
         SourceInfo source = new Prober(clips.tools()).probe(input, () -> false);
-        List<Rung> planned = LADDER.rungsFor(source.height());
+        List<Rung> planned = LADDER.rungsFor(source);
         Path out = dir.resolve("out-" + clip.name());
         List<EncodedRung> encoded = new LadderEncoder(clips.tools()).encode(input, source, planned, LADDER, out,
                 f -> { }, () -> false);
@@ -85,7 +85,8 @@ class RealWorldInputsTest {
         for (int i = 0; i < planned.size(); i++) {
             rungs.put(planned.get(i), encoded.get(i));
         }
-        LadderRun run = new LadderRun(source, rungs, out);
+        EncodedRung audio = encoded.size() > planned.size() ? encoded.get(planned.size()) : null;
+        LadderRun run = new LadderRun(source, rungs, audio, out);
         RUNS.put(clip.name(), run);
         return run;
     }
@@ -156,7 +157,7 @@ class RealWorldInputsTest {
             assertEquals(expected.height(), v.height());
             assertTrue(v.width() % 2 == 0 && v.height() % 2 == 0);
             assertTrue(v.height() <= source.height(), "never upscaled");
-            assertEquals(CodecStrings.forRung(rung, source.hasAudio()), v.codecs(), "predicted CODECS of " + rung);
+            assertEquals(CodecStrings.forRung(rung), v.codecs(), "predicted CODECS of " + rung);
             assertTrue(v.frameRate() <= 60.0);
             assertTrue(v.bandwidth() >= v.averageBandwidth());
 
@@ -175,14 +176,20 @@ class RealWorldInputsTest {
             assertEquals(expected.height(), video.path("height").asInt(), "coded height of " + rung.name());
             assertFalse(video.toString().contains("Display Matrix"), "output carries no rotation to apply");
             assertEquals("yuv420p", video.path("pix_fmt").asText());
-            if (source.hasAudio()) {
-                assertEquals("aac", audio.path("codec_name").asText());
-                assertEquals("LC", audio.path("profile").asText());
-                assertEquals(2, audio.path("channels").asInt());
-                assertEquals("48000", audio.path("sample_rate").asText());
-            } else {
-                assertEquals(null, audio, "no audio track for a silent source");
-            }
+            assertEquals(null, audio, "variants are video-only");
+        }
+        assertEquals(source.hasAudio(), run.audio() != null, "an audio rendition exactly when the source has audio");
+        if (run.audio() != null) {
+            VariantPlaylist p = VariantPlaylist.parse(Files.readString(run.audio().playlist()));
+            Path joined = inspector.joined(run.audio().dir().resolve(p.mapUri()),
+                    run.audio().dir().resolve(p.segments().get(0).uri()), scratch);
+            JsonNode streams = inspector.streams(joined);
+            assertEquals(1, streams.size(), "the audio rendition carries the audio alone");
+            JsonNode audio = streams.get(0);
+            assertEquals("aac", audio.path("codec_name").asText());
+            assertEquals("LC", audio.path("profile").asText());
+            assertEquals(2, audio.path("channels").asInt());
+            assertEquals("48000", audio.path("sample_rate").asText());
         }
     }
 
@@ -190,7 +197,10 @@ class RealWorldInputsTest {
     @MethodSource("clips")
     void ffmpeg_as_an_hls_client_decodes_every_variant_of_the_master(Clip clip) throws Exception {
         LadderRun run = run(clip);
-        List<Variant> variants = run.rungs().values().stream().map(EncodedRung::variant).toList();
+        List<Variant> variants = new ArrayList<>(run.rungs().values().stream().map(EncodedRung::variant).toList());
+        if (run.audio() != null) {
+            variants.add(run.audio().variant());
+        }
         String master = MasterPlaylist.render(variants, v -> v.name() + "/" + EncodeArguments.PLAYLIST);
         Path masterFile = run.dir().resolve("master.m3u8");
         Files.writeString(masterFile, master, StandardCharsets.UTF_8);

@@ -1,7 +1,7 @@
 package io.vidforge.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -69,7 +69,7 @@ class ExactlyOnceProcessingTest {
             JsonNode v = LiveCluster.awaitStatus(upload, id, "ready", Duration.ofSeconds(90));
             assertEquals(1.0, v.get("progress").asDouble());
             assertEquals(1, v.get("attempts").asInt());
-            assertEquals(4, v.get("variants").size(), "a 720p source gets 720p, 480p, 360p and 240p");
+            assertEquals(5, v.get("variants").size(), "a 720p source gets 720p, 480p, 360p, 240p and the audio");
         }
         System.out.printf("10 videos x %d tasks (%s split) on 3 workers x 2 slots: all ready after %d ms%n",
                 planSize, split.id(), (System.nanoTime() - began) / 1_000_000);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vidforge.Node;
 import io.vidforge.Platform;
 import io.vidforge.config.Role;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.tasks.Backoff;
 import io.vidforge.tasks.JobRepository;

@@ -92,7 +92,7 @@ class ProcessingApiTest {
 
         assertEquals(2, v.get("generation").asInt());
         assertTrue(v.get("error").isNull(), "the old error is cleared");
-        assertEquals(4, v.get("variants").size());
+        assertEquals(5, v.get("variants").size(), "four rungs and the audio rendition");
         assertEquals(List.of(JobState.FAILED, JobState.DONE), jobs(id));
         TaskRepository tasks = new TaskRepository(upload.platform().sql());
         assertEquals(List.of(TaskState.FAILED), tasks.ofGeneration(id, 1).stream().map(t -> t.state()).toList(),
@@ -110,7 +110,7 @@ class ProcessingApiTest {
         assertEquals(202, queued.status());
         assertFalse(queued.json().get("queued").asBoolean());
         assertEquals("uploaded", queued.json().get("status").asText());
-        assertEquals(1, upload.platform().videos().countJobs(id));
+        assertEquals(1, upload.platform().jobs().count(id));
 
         CountDownLatch inTranscode = new CountDownLatch(1);
         cluster.media.onRun = ctx -> {
@@ -134,7 +134,7 @@ class ProcessingApiTest {
         assertEquals(202, busy.status());
         assertFalse(busy.json().get("queued").asBoolean());
         assertEquals("processing", busy.json().get("status").asText());
-        assertEquals(1, upload.platform().videos().countJobs(id), "no second job");
+        assertEquals(1, upload.platform().jobs().count(id), "no second job");
 
         release.countDown();
         JsonNode ready = LiveCluster.awaitStatus(upload, id, "ready", TIMEOUT);

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("db")
 class TranscodeSplitTest {
-    private static final List<String> RUNGS_OF_720P = List.of("720p", "480p", "360p", "240p");
+    private static final List<String> RUNGS_OF_720P = List.of("720p", "480p", "360p", "240p", Variant.AUDIO);
 
     private ManualCluster cluster;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -85,7 +85,7 @@ class TranscodeSplitTest {
     }
 
     @Test
-    void the_rung_split_plans_one_transcode_per_rung_for_the_probed_height() {
+    void the_rung_split_plans_one_transcode_per_rung_for_the_probed_height_and_one_for_the_audio() {
         cluster = new ManualCluster("split-rung", Map.of("TRANSCODE_SPLIT", "rung"));
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
@@ -95,7 +95,7 @@ class TranscodeSplitTest {
         ManualCluster.workOff(worker);
         orchestrator.runOnce();
         assertEquals(List.of("PROBE::DONE", "TRANSCODE:720p:READY", "TRANSCODE:480p:READY", "TRANSCODE:360p:READY",
-                "TRANSCODE:240p:READY", "PUBLISH::WAITING"), shape(plan(videoId)));
+                "TRANSCODE:240p:READY", "TRANSCODE:audio:READY", "PUBLISH::WAITING"), shape(plan(videoId)));
 
         ManualCluster.runUntilQuiet(orchestrator, worker);
         Video video = cluster.platform().videos().find(videoId).orElseThrow();
@@ -196,11 +196,11 @@ class TranscodeSplitTest {
         ManualCluster.workOff(worker);   // PROBE
         TaskRepository tasks = new TaskRepository(cluster.platform().sql());
         cluster.platform().sql().inTransaction(c -> tasks.insert(c, videoId, 1, TaskKind.TRANSCODE, "720p",
-                TaskState.READY, 3, cluster.clock.millis()));
+                TaskState.READY, 3, cluster.clock.instant()));
 
         orchestrator.runOnce();
         assertEquals(List.of("PROBE::DONE", "TRANSCODE:720p:READY", "TRANSCODE:480p:READY", "TRANSCODE:360p:READY",
-                "TRANSCODE:240p:READY", "PUBLISH::WAITING"), shape(plan(videoId)), "no whole-ladder task beside them");
+                "TRANSCODE:240p:READY", "TRANSCODE:audio:READY", "PUBLISH::WAITING"), shape(plan(videoId)), "no whole-ladder task beside them");
         ManualCluster.runUntilQuiet(orchestrator, worker);
         assertEquals(RUNGS_OF_720P, cluster.platform().videos().find(videoId).orElseThrow().variants().stream()
                 .map(Variant::name).toList());

@@ -29,7 +29,8 @@ class PlaybackReportTest {
     private static final Instant T0 = Instant.parse("2026-11-21T10:00:00.000Z");
     private static final Map<String, Object[]> LADDER = Map.of(
             "720p", new Object[] {3_000_000, "1280x720"},
-            "480p", new Object[] {1_300_000, "854x480"});
+            "480p", new Object[] {1_300_000, "854x480"},
+            "audio", new Object[] {100_000, null});
 
     @TempDir
     Path dir;
@@ -47,8 +48,10 @@ class PlaybackReportTest {
             Object v = kv[i + 1];
             if (kv[i].equals("variant")) {
                 Object[] rung = LADDER.get((String) v);
-                sb.append(",\"variant\":\"").append(v).append("\",\"bandwidth\":").append(rung[0])
-                        .append(",\"resolution\":\"").append(rung[1]).append('"');
+                sb.append(",\"variant\":\"").append(v).append("\",\"bandwidth\":").append(rung[0]);
+                if (rung[1] != null) {
+                    sb.append(",\"resolution\":\"").append(rung[1]).append('"');
+                }
                 continue;
             }
             sb.append(",\"").append(kv[i]).append("\":");
@@ -174,6 +177,25 @@ class PlaybackReportTest {
         assertEquals(1, p.skipped());
         assertEquals(8, s.segments().size());
         assertEquals(List.of("720p", "480p"), s.levels().stream().map(SessionReport.Level::variant).toList().reversed());
+    }
+
+    @Test
+    void the_audio_rendition_served_between_video_segments_is_neither_a_level_nor_a_switch() throws IOException {
+        serve("segment-1", 100, "480p", "segment", 0, "MISS");
+        serve("segment-1", 150, "audio", "segment", 0, "MISS");
+        serve("segment-1", 2000, "480p", "segment", 1, "HIT");
+        serve("segment-1", 2050, "audio", "segment", 1, "HIT");
+        serve("segment-1", 4000, "720p", "segment", 2, "MISS");
+        serve("segment-1", 4050, "audio", "segment", 2, "HIT");
+        for (var e : files.entrySet()) {
+            Files.write(dir.resolve(e.getKey() + ".jsonl"), e.getValue());
+        }
+        SessionReport s = PlaybackReport.build(dir, Optional.empty(), Optional.empty()).session("S1");
+        assertEquals(List.of("up"), s.switchDirections(), "480p → 720p only; audio lines are no switch");
+        assertEquals(2, s.timeline().size());
+        assertEquals(List.of("480p", "720p"), s.levels().stream().map(SessionReport.Level::variant).toList());
+        assertEquals(3, s.segments().size(), "video segments only");
+        assertEquals(6, s.nodes().get(0).requests(), "every request, audio included, reached the node");
     }
 
     @Test

@@ -41,7 +41,7 @@ final class SegmentTestNode implements AutoCloseable {
         try {
             module = new SegmentModule(platform, wrapOrigin.apply(new S3Origin(platform.store())));
             HttpRouting.Builder routing = HttpRouting.builder();
-            ErrorHandling.register(routing);
+            Node.errorHandling(routing);
             module.routing(routing);
             routing.any(Handlers.notFound());
             // The connection settings of real nodes (TCP_NODELAY, blocking sockets): see Node.

@@ -9,6 +9,7 @@ import io.vidforge.config.Settings;
 import io.vidforge.testing.ManualClock;
 import io.vidforge.testing.TestNodes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -60,7 +61,7 @@ class TaskQueueTest {
         List<Long> ids = new ArrayList<>();
         p.sql().inTransaction(c -> {
             for (int i = 0; i < n; i++) {
-                ids.add(tasks.insert(c, "v" + i, 1, TaskKind.TRANSCODE, "720p", TaskState.READY, 3, clock.millis())
+                ids.add(tasks.insert(c, "v" + i, 1, TaskKind.TRANSCODE, "720p", TaskState.READY, 3, clock.instant())
                         .taskId());
             }
             return null;
@@ -129,11 +130,11 @@ class TaskQueueTest {
         assertTrue(repo.claim("w", EnumSet.of(TaskKind.PROBE), clock.instant(), LEASE).isEmpty(), "wrong kind");
         Task claimed = repo.claim("w", ALL, clock.instant(), LEASE).orElseThrow();
         assertEquals(id, claimed.taskId());
-        assertEquals(clock.millis() + LEASE.toMillis(), claimed.leaseExpiresAt());
+        assertEquals(clock.instant().plus(LEASE), claimed.leaseExpiresAt());
         assertTrue(repo.claim("w2", ALL, clock.instant(), LEASE).isEmpty(), "RUNNING is not claimable");
 
-        long now = clock.millis();
-        assertEquals(1, inTx(p, c -> repo.requeue(c, Fence.holder(claimed), now + 5000, "ERROR: x", now)));
+        Instant now = clock.instant();
+        assertEquals(1, inTx(p, c -> repo.requeue(c, Fence.holder(claimed), now.plusSeconds(5), "ERROR: x", now)));
         assertTrue(repo.claim("w2", ALL, clock.instant(), LEASE).isEmpty(), "not due before next_run_at");
         clock.advance(Duration.ofSeconds(5));
         Task again = repo.claim("w2", ALL, clock.instant(), LEASE).orElseThrow();
@@ -148,18 +149,18 @@ class TaskQueueTest {
         TaskRepository repo = new TaskRepository(p.sql());
         insertReady(repo, p, 1);
         Task first = repo.claim("w1", ALL, clock.instant(), LEASE).orElseThrow();
-        long now = clock.millis();
+        Instant now = clock.instant();
         // The lease lapses and the task is requeued: first's claim is stale from here on.
         clock.advance(LEASE.plusSeconds(1));
-        assertEquals(1, inTx(p, c -> repo.requeue(c, Fence.leaseExpired(first, clock.millis()),
-                clock.millis(), "LEASE_EXPIRED", clock.millis())));
+        assertEquals(1, inTx(p, c -> repo.requeue(c, Fence.leaseExpired(first, clock.instant()),
+                clock.instant(), "LEASE_EXPIRED", clock.instant())));
         Task second = repo.claim("w2", ALL, clock.instant(), LEASE).orElseThrow();
 
         assertFalse(repo.heartbeat(first, 0.5, true, clock.instant(), LEASE), "stale heartbeat");
         assertEquals(0, inTx(p, c -> repo.markDone(c, Fence.holder(first), "{}", now)), "stale completion");
         assertTrue(repo.heartbeat(second, 0.5, true, clock.instant(), LEASE));
-        assertEquals(1, inTx(p, c -> repo.markDone(c, Fence.holder(second), "{\"ok\":1}", clock.millis())));
-        assertEquals(0, inTx(p, c -> repo.markDone(c, Fence.holder(second), "{}", clock.millis())),
+        assertEquals(1, inTx(p, c -> repo.markDone(c, Fence.holder(second), "{\"ok\":1}", clock.instant())));
+        assertEquals(0, inTx(p, c -> repo.markDone(c, Fence.holder(second), "{}", clock.instant())),
                 "a claim completes once");
         Task done = repo.find(second.taskId()).orElseThrow();
         assertEquals(TaskState.DONE, done.state());
@@ -172,16 +173,16 @@ class TaskQueueTest {
         TaskRepository repo = new TaskRepository(p.sql());
         insertReady(repo, p, 1);
         Task t = repo.claim("w", ALL, clock.instant(), LEASE).orElseThrow();
-        long claimedAt = clock.millis();
+        Instant claimedAt = clock.instant();
         clock.advance(Duration.ofSeconds(10));
         assertTrue(repo.heartbeat(t, 0, false, clock.instant(), LEASE));
         Task renewed = repo.find(t.taskId()).orElseThrow();
         assertEquals(claimedAt, renewed.progressAt(), "no advance, no progress_at change");
-        assertEquals(clock.millis() + LEASE.toMillis(), renewed.leaseExpiresAt(), "but the lease is renewed");
+        assertEquals(clock.instant().plus(LEASE), renewed.leaseExpiresAt(), "but the lease is renewed");
         clock.advance(Duration.ofSeconds(10));
         assertTrue(repo.heartbeat(t, 0.25, true, clock.instant(), LEASE));
         Task advanced = repo.find(t.taskId()).orElseThrow();
-        assertEquals(clock.millis(), advanced.progressAt());
+        assertEquals(clock.instant(), advanced.progressAt());
         assertEquals(0.25, advanced.progress());
     }
 

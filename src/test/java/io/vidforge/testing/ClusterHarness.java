@@ -3,7 +3,7 @@ package io.vidforge.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.storage.ObjectStore;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package io.vidforge.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.events.EventLogFiles;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

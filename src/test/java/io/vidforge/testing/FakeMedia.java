@@ -1,6 +1,6 @@
 package io.vidforge.testing;
 
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.Ladder;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
@@ -96,10 +96,12 @@ public final class FakeMedia {
         return switch (t.kind()) {
             case PROBE -> Json.write(new ProbeResult(new SourceInfo(10.0, sourceHeight * 16 / 9, sourceHeight, "h264",
                     "aac", 30.0, 2, 0, "mov,mp4"), ctx.outputPrefix() + "poster.jpg"));
-            // A whole-ladder task (variant "") reports every rung planned for the source, each in its own folder.
+            // A whole-ladder task (variant "") reports every rung planned for the source and the audio rendition,
+            // each in its own folder.
             case TRANSCODE -> Json.write(new TranscodeResult(t.variant().equals(TranscodeSplit.WHOLE_LADDER)
-                    ? Ladder.standard(2).rungsFor(sourceHeight).stream()
-                            .map(r -> variant(r.name(), ctx.outputPrefix() + r.name() + "/")).toList()
+                    ? java.util.stream.Stream.concat(Ladder.standard(2).rungsFor(sourceHeight).stream().map(r -> r.name()),
+                                    java.util.stream.Stream.of(Variant.AUDIO))
+                            .map(name -> variant(name, ctx.outputPrefix() + name + "/")).toList()
                     : List.of(variant(t.variant(), ctx.outputPrefix()))));
             case PUBLISH -> {
                 List<Variant> variants = ctx.completedSiblings().stream()
@@ -113,8 +115,11 @@ public final class FakeMedia {
     }
 
     private static Variant variant(String name, String prefix) {
+        if (name.equals(Variant.AUDIO)) {
+            return Variant.audio(100_000L, 97_000L, "mp4a.40.2", 5, 2.0, prefix);
+        }
         int h = Integer.parseInt(name.replace("p", ""));
-        return new Variant(name, h * 16 / 9 / 2 * 2, h, h * 4000L, h * 3000L, "avc1.64001f,mp4a.40.2", 30.0, 5, 2.0,
+        return new Variant(name, h * 16 / 9 / 2 * 2, h, h * 4000L, h * 3000L, "avc1.64001f", 30.0, 5, 2.0,
                 prefix);
     }
 }

@@ -1,7 +1,7 @@
 package io.vidforge.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

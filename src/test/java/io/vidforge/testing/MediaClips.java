@@ -107,6 +107,59 @@ public final class MediaClips {
         return out;
     }
 
+    /**
+     * A broadcast/camcorder recording: 1080i MPEG-2 (top field first) in an MPEG transport stream whose
+     * clock starts 10 hours in, at a low rate with long GOPs and B-frames (a seek near the end lands after
+     * the last keyframe), with MPEG audio.
+     */
+    public Path broadcastTs() throws IOException, InterruptedException {
+        Path out = dir.resolve("broadcast-1080i-10h.ts");
+        if (!Files.exists(out)) {
+            run(List.of("-v", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc=size=1920x1080:rate=12.5:duration=2.5",
+                    "-f", "lavfi", "-i", tone(2, 2.5),
+                    "-vf", "setfield=tff,format=yuv420p", "-c:v", "mpeg2video", "-strict", "-1",
+                    "-flags", "+ilme+ildct", "-top", "1", "-b:v", "4M", "-g", "25", "-bf", "2",
+                    "-c:a", "mp2", "-b:a", "192k", "-output_ts_offset", "36000", "-f", "mpegts", out.toString()));
+        }
+        return out;
+    }
+
+    /** Two stereo tracks in Matroska: the first silent, the second (a tone) marked as the default. */
+    public Path twoAudioTracksSecondDefault() throws IOException, InterruptedException {
+        Path out = dir.resolve("two-audio-second-default.mkv");
+        if (!Files.exists(out)) {
+            run(List.of("-v", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=1.5",
+                    "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+                    "-f", "lavfi", "-i", tone(2, 1.5),
+                    "-map", "0:v", "-map", "1:a", "-map", "2:a", "-t", "1.5",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-disposition:a:0", "0", "-disposition:a:1", "default", out.toString()));
+        }
+        return out;
+    }
+
+    /**
+     * A 10-bit HEVC HDR clip as phones record it: {@code transfer} "smpte2084" (PQ, with HDR10 mastering
+     * display and content light metadata) or "arib-std-b67" (HLG), BT.2020 primaries and matrix.
+     */
+    public Path hdr(String transfer) throws IOException, InterruptedException {
+        Path out = dir.resolve("hdr-" + transfer + ".mp4");
+        if (!Files.exists(out)) {
+            String params = "log-level=error:colorprim=bt2020:transfer=" + transfer + ":colormatrix=bt2020nc"
+                    + (transfer.equals("smpte2084")
+                    ? ":hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"
+                    + ":max-cll=1000,400" : "");
+            run(List.of("-v", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=1",
+                    "-f", "lavfi", "-i", tone(2, 1),
+                    "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", params,
+                    "-tag:v", "hvc1", "-c:a", "aac", out.toString()));
+        }
+        return out;
+    }
+
     /** An mp4 whose index (moov) is at the end, cut in half: no index, ffprobe cannot open it. */
     public Path truncatedMp4() throws IOException, InterruptedException {
         Path full = make(Clip.of("for-truncation", 320, 240, 3, 2));

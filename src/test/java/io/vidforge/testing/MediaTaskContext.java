@@ -48,13 +48,13 @@ public final class MediaTaskContext implements TaskContext {
     /** A RUNNING task of the given attempt and fencing version. */
     public static Task task(long id, String videoId, TaskKind kind, String variant, int attempt, long version) {
         return new Task(id, videoId, 1, kind, variant, TaskState.RUNNING, attempt, 3, version, "worker-test",
-                0, 0, 0, 0, null, null);
+                null, null, 0, null, null, null);
     }
 
     /** The same task as DONE with its result, as completedSiblings() returns it. */
     public static Task done(Task t, String resultJson) {
         return new Task(t.taskId(), t.videoId(), t.generation(), t.kind(), t.variant(), TaskState.DONE, t.attempt(),
-                t.maxAttempts(), t.version(), t.owner(), 0, 0, 1, 0, null, resultJson);
+                t.maxAttempts(), t.version(), t.owner(), null, null, 1, null, null, resultJson);
     }
 
     public static Video video(String videoId, String rawKey, String filename, SourceInfo source) {

@@ -163,6 +163,56 @@ class TusUploadTest {
     }
 
     @Test
+    void checksum_mismatch_on_a_two_byte_first_chunk_is_460_before_any_sniffing() throws Exception {
+        byte[] text = "ab".repeat(5000).getBytes(StandardCharsets.US_ASCII); // would be refused as text later
+        URI location = create(nodeA, text.length, null);
+        byte[] wrongSha1 = MessageDigest.getInstance("SHA-1").digest("something else".getBytes(StandardCharsets.UTF_8));
+        Http.Response bad = patch(nodeA, location, 0, slice(text, 0, 2), "sha1 " + Base64.getEncoder().encodeToString(wrongSha1));
+        assertEquals(460, bad.status(), bad.text());
+        assertEquals("CHECKSUM_MISMATCH", bad.json().get("error").get("code").asText());
+        assertEquals("0", headOffset(location));
+        assertEquals(List.of(), store.list("tus/"));
+    }
+
+    @Test
+    void small_first_chunks_are_not_judged_until_the_sniffer_has_enough_bytes() throws Exception {
+        // An MPEG-TS stream starts with printable bytes ("G@"): two bytes are too few to call it text.
+        byte[] ts = SampleBytes.pseudoMp4(60_000, 21);
+        ts[0] = 0x47;
+        ts[1] = 0x40;
+        TusUploader up = client(nodeA).createUpload(upload(ts, "clip.ts", null));
+        up.setChunkSize(2);
+        up.setRequestPayloadSize(2);
+        assertEquals(2, up.uploadChunk(), "the 2-byte first chunk is accepted");
+        up.setChunkSize(1000);
+        up.setRequestPayloadSize(1000);
+        assertTrue(up.uploadChunk() > 0, "a second small chunk, still below the sniffer's window");
+        up.setChunkSize(20_000);
+        up.setRequestPayloadSize(20_000);
+        while (up.uploadChunk() > -1) {
+            // keeps going until done
+        }
+        up.finish();
+        Http.Response status = Http.get(nodeB.baseUri().resolve(up.getUploadURL().getPath()));
+        assertEquals(ContentId.videoId(sha256(ts), nodeA.platform().ladder().profileId()),
+                status.json().get("video_id").asText());
+    }
+
+    @Test
+    void text_sent_in_small_chunks_is_refused_by_the_chunk_that_completes_the_sniff_window() {
+        byte[] text = "0123456789\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+        URI location = create(nodeA, text.length, null);
+        for (int off = 0; off < 4000; off += 1000) {
+            assertEquals(204, patch(nodeB, location, off, slice(text, off, off + 1000), null).status(), "offset " + off);
+        }
+        Http.Response refused = patch(nodeA, location, 4000, slice(text, 4000, 5000), null);
+        assertEquals(415, refused.status(), refused.text());
+        assertEquals("UNSUPPORTED_MEDIA_TYPE", refused.json().get("error").get("code").asText());
+        assertEquals("4000", headOffset(location), "the refused chunk is not counted");
+        assertEquals(4, store.list("tus/").size(), "nor kept");
+    }
+
+    @Test
     void wrong_offset_is_409_with_the_real_offset() {
         byte[] video = SampleBytes.pseudoMp4(50_000, 15);
         URI location = create(nodeA, video.length, null);
@@ -198,7 +248,7 @@ class TusUploadTest {
         Http.Response done = patch(nodeB, location, 0, video, null);
         assertEquals(id, done.header("Video-Id"));
         assertEquals(1, nodeA.platform().videos().list(null, 10, null).size());
-        assertEquals(1, nodeA.platform().videos().countJobs(id), "no second processing record");
+        assertEquals(1, nodeA.platform().jobs().count(id), "no second processing record");
         assertEquals(1, store.list("raw/").size());
     }
 
@@ -255,12 +305,13 @@ class TusUploadTest {
         Http.Response noLength = Http.send(tus(HttpRequest.newBuilder(nodeA.baseUri().resolve("/uploads"))
                 .POST(HttpRequest.BodyPublishers.noBody())));
         assertEquals(400, noLength.status());
-        URI location = create(nodeA, 1000, null);
+        byte[] notVideo = "just some text, not a video".getBytes(StandardCharsets.UTF_8);
+        URI location = create(nodeA, notVideo.length, null);
         Http.Response wrongType = Http.send(tus(HttpRequest.newBuilder(location).header("Upload-Offset", "0")
                 .header("Content-Type", "application/octet-stream").method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[10]))));
         assertEquals(415, wrongType.status());
-        Http.Response text = patch(nodeA, location, 0, "just some text, not a video".getBytes(StandardCharsets.UTF_8), null);
-        assertEquals(415, text.status());
+        Http.Response text = patch(nodeA, location, 0, notVideo, null);
+        assertEquals(415, text.status(), "the whole upload is there to judge: " + text.text());
         Http.Response unknown = Http.send(tus(HttpRequest.newBuilder(nodeA.baseUri().resolve("/uploads/nope"))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody())));
         assertEquals(404, unknown.status());

@@ -72,7 +72,7 @@ class UploadIdempotencyTest {
             assertArrayEquals(video, in.readAllBytes(), "the raw object is the upload, byte for byte");
         }
         assertEquals(1, nodeA.platform().videos().list(null, 100, null).size());
-        assertEquals(1, nodeA.platform().videos().countJobs(id));
+        assertEquals(1, nodeA.platform().jobs().count(id));
         assertEquals("first", Http.get(uri(nodeA, "/videos/" + id)).json().get("title").asText(),
                 "a duplicate does not change the original's metadata");
     }
@@ -114,7 +114,7 @@ class UploadIdempotencyTest {
         assertEquals(1, created, "exactly one upload created the video");
         String id = ids.iterator().next();
         assertEquals(1, nodeA.platform().videos().list(null, 100, null).size(), "one video row");
-        assertEquals(1, nodeA.platform().videos().countJobs(id), "one processing record");
+        assertEquals(1, nodeA.platform().jobs().count(id), "one processing record");
         assertEquals(List.of(nodeA.platform().videos().find(id).orElseThrow().rawKey()), store.list("raw/"),
                 "one raw object, the winner's; the fifteen others removed theirs");
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** How a failed attempt is named in TASK_RETRY and whether it uses up an attempt. */
 class AttemptFailureTest {
     private static final Task TASK = new Task(7, "v", 1, TaskKind.TRANSCODE, "360p", TaskState.RUNNING, 1, 3, 1, "w",
-            0, 0, 0, 0, null, null);
+            null, null, 0, null, null, null);
 
     @Test
     void a_storage_error_while_the_store_does_not_answer_is_an_outage_that_uses_up_no_attempt() {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.HlsAuthoringRules;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.MediaTools;
@@ -60,7 +60,8 @@ class MediaPipelineHandlerTest {
             TranscodeHandler transcoder = new TranscodeHandler(s3.store(), SETTINGS);
             long id = 2;
             List<String> transcodes = split == TranscodeSplit.LADDER ? List.of(TranscodeSplit.WHOLE_LADDER)
-                    : Ladder.standard(2).rungsFor(source.height()).stream().map(Rung::name).toList();
+                    : java.util.stream.Stream.concat(Ladder.standard(2).rungsFor(source).stream().map(Rung::name),
+                            java.util.stream.Stream.of(Variant.AUDIO)).toList();
             for (String variant : transcodes) {
                 Task t = MediaTaskContext.task(id++, videoId, TaskKind.TRANSCODE, variant, 1, id);
                 done.add(MediaTaskContext.done(t, transcoder.handle(context(t, source))));
@@ -69,7 +70,8 @@ class MediaPipelineHandlerTest {
             PublishResult published = Json.read(new PublishHandler(s3.store(), SETTINGS)
                     .handle(context(publishTask, source).withSiblings(done)), PublishResult.class);
 
-            assertEquals(List.of("480p", "360p", "240p"), published.variants().stream().map(Variant::name).toList());
+            assertEquals(List.of("480p", "360p", "240p", Variant.AUDIO),
+                    published.variants().stream().map(Variant::name).toList(), "video rungs, then the shared audio");
             assertTrue(s3.store().exists(published.posterKey()));
             Path local = dir.resolve("mirror");
             s3.downloadTree("videos/" + videoId + "/", local);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.storage.ObjectStore;
 import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.TaskKind;

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.HlsAuthoringRules;
+import io.vidforge.media.RelativeKey;
 import io.vidforge.media.VariantPlaylist;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
@@ -51,6 +52,7 @@ class PublishHandlerTest {
     static Task lowSecondAttempt;
     static Task ladderFirstAttempt;
     static Task ladderSecondAttempt;
+    static Task audio;
     static SourceInfo source;
 
     @BeforeAll
@@ -70,6 +72,8 @@ class PublishHandlerTest {
         // The 240p task ran twice: attempt 1 lost its lease after finishing (a zombie), attempt 2 was retried.
         lowFirstAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 1, 3));
         lowSecondAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 2, 5));
+        // The per-rung plan's audio rendition: a task of its own, shared by both rungs.
+        audio = run(transcoder, MediaTaskContext.task(5, VIDEO, TaskKind.TRANSCODE, Variant.AUDIO, 1, 9));
         // The same for the whole-ladder task of the default plan: attempt 1 a zombie, attempt 2 the retry.
         ladderFirstAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 1, 6));
         ladderSecondAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 2, 8));
@@ -108,7 +112,7 @@ class PublishHandlerTest {
     void the_master_names_exactly_the_attempt_prefixes_the_completed_tasks_report() throws Exception {
         assertTrue(!prefixOf(lowFirstAttempt).equals(prefixOf(lowSecondAttempt)), "two attempts, two prefixes");
         for (Task low : List.of(lowSecondAttempt, lowFirstAttempt)) {
-            MediaTaskContext ctx = publish(10 + low.version(), probe, hd, low);
+            MediaTaskContext ctx = publish(10 + low.version(), probe, hd, low, audio);
             PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
 
             assertEquals(ctx.outputPrefix() + "master.m3u8", result.masterKey());
@@ -119,7 +123,11 @@ class PublishHandlerTest {
                 named.add(URI.create(result.masterKey()).resolve(s.uri()).toString());
             }
             assertEquals(List.of(prefixOf(hd) + "index.m3u8", prefixOf(low) + "index.m3u8"), named);
-            assertEquals(List.of(prefixOf(hd), prefixOf(low)), result.variants().stream().map(Variant::prefix).toList());
+            assertEquals(List.of(prefixOf(hd), prefixOf(low), prefixOf(audio)),
+                    result.variants().stream().map(Variant::prefix).toList());
+            assertTrue(master.contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\"")
+                    && master.contains("URI=\"" + RelativeKey.between(ctx.outputPrefix(), prefixOf(audio) + "index.m3u8")),
+                    master);
         }
     }
 
@@ -130,7 +138,7 @@ class PublishHandlerTest {
             MediaTaskContext ctx = publish(60 + ladder.version(), probe, ladder);
             PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
             String attempt = "videos/" + VIDEO + "/g1/transcode/a" + ladder.attempt() + "-v" + ladder.version() + "/";
-            assertEquals(List.of(attempt + "360p/", attempt + "240p/"),
+            assertEquals(List.of(attempt + "360p/", attempt + "240p/", attempt + "audio/"),
                     result.variants().stream().map(Variant::prefix).toList());
             String master = new String(store.getBytes(result.masterKey()), StandardCharsets.UTF_8);
             List<String> named = new ArrayList<>();
@@ -167,7 +175,7 @@ class PublishHandlerTest {
 
     @Test
     void every_published_playlist_names_only_stored_segments_of_its_own_attempt_and_plays() throws Exception {
-        assertPublishedPlaylistsAreCompleteAndPlay(publish(20, probe, hd, lowSecondAttempt), "mirror");
+        assertPublishedPlaylistsAreCompleteAndPlay(publish(20, probe, hd, lowSecondAttempt, audio), "mirror");
     }
 
     private static void assertPublishedPlaylistsAreCompleteAndPlay(MediaTaskContext ctx, String mirror) throws Exception {

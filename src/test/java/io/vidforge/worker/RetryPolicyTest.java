@@ -64,7 +64,7 @@ class RetryPolicyTest {
             assertEquals(TaskState.READY, t.state(), "retryable: back to READY");
             assertEquals(attempt, t.attempt());
             assertTrue(t.lastError().contains("encoder crashed in attempt " + attempt), t.lastError());
-            long delay = t.nextRunAt() - cluster.clock.millis();
+            long delay = t.nextRunAt().toEpochMilli() - cluster.clock.millis();
             assertTrue(delay >= expectedCeiling / 2 && delay <= expectedCeiling,
                     "backoff after attempt " + attempt + " was " + delay + " ms, expected within ["
                             + expectedCeiling / 2 + ", " + expectedCeiling + "]");

@@ -63,7 +63,7 @@ class StuckTaskTest {
         orchestrator.runOnce();
         assertEquals(1, worker.pollOnce());
         assertTrue(hung.await(10, TimeUnit.SECONDS));
-        long progressedAt = cluster.clock.millis();
+        java.time.Instant progressedAt = cluster.clock.instant();
         worker.heartbeatOnce(); // sends 0.2: progress advanced
         assertEquals(progressedAt, cluster.task(videoId, TaskKind.PROBE, "").progressAt());
 
@@ -76,7 +76,7 @@ class StuckTaskTest {
         }
         Task beforeStall = cluster.task(videoId, TaskKind.PROBE, "");
         assertEquals(progressedAt, beforeStall.progressAt(), "renewals without progress leave progress_at alone");
-        assertTrue(beforeStall.leaseExpiresAt() > cluster.clock.millis(), "the lease itself is fine");
+        assertTrue(beforeStall.leaseExpiresAt().isAfter(cluster.clock.instant()), "the lease itself is fine");
 
         cluster.clock.advance(Duration.ofSeconds(1));
         orchestrator.runOnce();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.config.Settings;
-import io.vidforge.http.Json;
+import io.vidforge.json.Json;
 import io.vidforge.media.ProcessAbortedException;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
@@ -91,16 +91,18 @@ class TranscodeHandlerTest {
         List<Variant> variants = TranscodeResult.read(handler.handle(ctx)).variants();
 
         assertEquals("videos/ladder/g1/transcode/a2-v7/", ctx.outputPrefix());
-        assertEquals(List.of("360p", "240p"), variants.stream().map(Variant::name).toList());
-        assertEquals(List.of("640x360", "426x240"), variants.stream().map(Variant::resolution).toList());
+        assertEquals(List.of("360p", "240p", Variant.AUDIO), variants.stream().map(Variant::name).toList());
+        assertEquals(List.of("640x360", "426x240", "0x0"), variants.stream().map(Variant::resolution).toList());
+        assertTrue(variants.get(2).isAudio(), "one audio rendition for every rung");
         for (Variant v : variants) {
             assertEquals(ctx.outputPrefix() + v.name() + "/", v.prefix());
             assertEquals(2, v.segmentCount());
             assertEquals(List.of("index.m3u8", "init.mp4", "seg_00000.m4s", "seg_00001.m4s"), storedNames(v.prefix()));
         }
-        assertEquals("avc1.4d401e,mp4a.40.2", variants.get(0).codecs());
-        assertEquals("avc1.42c01e,mp4a.40.2", variants.get(1).codecs());
-        assertEquals(8, store.list(ctx.outputPrefix()).size(), "nothing else under the attempt's prefix");
+        assertEquals("avc1.4d401e", variants.get(0).codecs(), "video-only variants");
+        assertEquals("avc1.42c01e", variants.get(1).codecs());
+        assertEquals("mp4a.40.2", variants.get(2).codecs());
+        assertEquals(12, store.list(ctx.outputPrefix()).size(), "nothing else under the attempt's prefix");
         assertProgressCoversTheEncode(ctx);
         ProbeHandlerTest.assertLeavesNoLocalFiles(ctx);
     }
@@ -125,7 +127,7 @@ class TranscodeHandlerTest {
         assertEquals(ctx.outputPrefix(), v.prefix());
         assertEquals("240p", v.name());
         assertEquals("426x240", v.resolution());
-        assertEquals("avc1.42c01e,mp4a.40.2", v.codecs());
+        assertEquals("avc1.42c01e", v.codecs(), "a rung alone is video-only: the audio is a task of its own");
         assertEquals(2, v.segmentCount());
         assertEquals(List.of("index.m3u8", "init.mp4", "seg_00000.m4s", "seg_00001.m4s"), storedNames(ctx.outputPrefix()));
         assertProgressCoversTheEncode(ctx);

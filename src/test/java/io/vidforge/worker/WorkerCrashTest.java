@@ -56,7 +56,7 @@ class WorkerCrashTest {
         doomed.close(); // stops without completing: after its grace period the attempt is abandoned
         JsonNode v = LiveCluster.awaitStatus(upload, id, "ready", Duration.ofSeconds(60));
 
-        assertEquals(4, v.get("variants").size());
+        assertEquals(5, v.get("variants").size(), "four rungs and the audio rendition");
         Task transcode = new TaskRepository(upload.platform().sql()).ofGeneration(id, 1).stream()
                 .filter(t -> t.kind() == TaskKind.TRANSCODE).findFirst().orElseThrow();
         assertEquals(TaskState.DONE, transcode.state());

@@ -1,4 +1,4 @@
-package io.vidforge.http;
+package io.vidforge.json;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
