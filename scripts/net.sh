@@ -7,8 +7,9 @@
 # namespace listens on a socket and connects to 127.0.0.1, a socat in the switch namespace listens on the
 # service's address and connects to that socket. The other way round (./run.sh status, the tests, a
 # browser reaching nginx) a root socat listens on 127.0.0.1:PORT and the switch side connects to the
-# node from the control address. Faults are iptables rules (and tc, where the kernel has sch_netem)
-# inside the node's own namespace, so they cut or slow exactly that host's paths.
+# node from the control address. Cuts and loss are iptables rules inside the node's own namespace, so
+# they hit exactly that host's paths; latency to the database and S3 is added by the switch-side relay
+# (io.vidforge.tools.SlowLink), as this kernel has no sch_netem.
 #
 #   10.77.0.1   the database (PostgreSQL on the root's 127.0.0.1:5432)
 #   10.77.0.2   the S3 server (root 127.0.0.1:S3_PORT)
@@ -124,13 +125,22 @@ net_add_host() {
 net_host_ip() { awk -v n="$1" '$1==n {print $3}' "$(net_dir)/hosts"; }
 net_host_ns() { awk -v n="$1" '$1==n {print $2}' "$(net_dir)/hosts"; }
 
-# net_expose NAME IP PORT: ROOT 127.0.0.1:PORT reachable from the test hosts at IP:PORT.
+# net_expose NAME IP PORT: ROOT 127.0.0.1:PORT reachable from the test hosts at IP:PORT. The switch side
+# is io.vidforge.tools.SlowLink, a relay that holds each host's bytes back by the delay ./run.sh net
+# gives it (RUN_DIR/net/delays-NAME): this kernel has no sch_netem, so latency is made in user space.
 net_expose() {
   local name=$1 ip=$2 port=$3 sock
   sock="$(net_dir)/$name.sock"
   net_fwd "$name-root" - "UNIX-LISTEN:$sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$port"
   net_await_socket "$sock"
-  net_fwd "$name-sw" "$(net_switch_ns)" "TCP-LISTEN:$port,bind=$ip,reuseaddr,fork" "UNIX-CONNECT:$sock"
+  : >"$(net_dir)/delays-$name"
+  # shellcheck disable=SC1091
+  ( . "$RUN_DIR/cluster.env"
+    start_process "$(net_dir)" "fwd-$name-sw" ip netns exec "$(net_switch_ns)" "$JAVA_HOME/bin/java" -Xmx48m \
+      -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "${VIDFORGE_CLASSPATH:-$JAR}" io.vidforge.tools.SlowLink \
+      "$ip" "$port" "$sock" "$(net_dir)/delays-$name" )
+  wait_for 60 "$(cat "$(net_dir)/fwd-$name-sw.pid")" log_says "$(net_dir)/fwd-$name-sw.out" "SlowLink listening" \
+    || die "the relay to $name did not start (log: $(net_dir)/fwd-$name-sw.out)"
 }
 
 # net_control ID IP PORT: the node on IP:PORT reachable from the root namespace at 127.0.0.1:PORT (for
@@ -290,26 +300,30 @@ net_loss() {
   done
 }
 
-net_has_netem() { ip netns exec "$NET_NS" tc qdisc add dev lo root netem delay 1ms 2>/dev/null && ip netns exec "$NET_NS" tc qdisc del dev lo root 2>/dev/null; }
+# net_set_delay NAME MS JITTER: this host's line in the relay's delays file (none when MS and JITTER are 0).
+net_set_delay() {
+  local f; f="$(net_dir)/delays-$1"
+  grep -v "^$NET_IP " "$f" >"$f.new" 2>/dev/null || true
+  if [ "$2" != 0 ] || [ "$3" != 0 ]; then echo "$NET_IP $2 $3" >>"$f.new"; fi
+  mv -f "$f.new" "$f"
+}
 
-# Latency: tc netem on the host's link, both ways (egress of eth0 and of its switch-side veth).
+# Latency on the host's paths to the database and S3 (one way each, so a round trip costs twice):
+# the switch-side relays hold its bytes back. Paths between test hosts (nginx, another node) would need
+# sch_netem, which this kernel does not have.
 net_delay() {
-  local ms=$1 jitter=$2; shift 2
-  [ "$ms" -gt 0 ] || return 0
-  net_has_netem || die "this kernel has no sch_netem: latency cannot be added here (loss and partitions work; docs/failures.md)"
-  local sw veth
-  sw=$(net_switch_ns); veth="v-$NET_HOST"
-  if [ $# -eq 0 ]; then
-    ip netns exec "$NET_NS" tc qdisc replace dev eth0 root netem delay "${ms}ms" "${jitter}ms"
-    ip netns exec "$sw" tc qdisc replace dev "$veth" root netem delay "${ms}ms" "${jitter}ms"
-    return 0
-  fi
-  die "latency on one path (--from) needs a prio qdisc with netem; use delay without --from"
+  local ms=$1 jitter=$2 from=$3
+  case "$from" in
+    db|s3) net_set_delay "$from" "$ms" "$jitter" ;;
+    "") net_set_delay db "$ms" "$jitter"; net_set_delay s3 "$ms" "$jitter" ;;
+    *) [ "$ms" = 0 ] && [ "$jitter" = 0 ] && return 0
+       die "latency --from $from needs sch_netem, which this kernel lacks; latency works --from db or s3 (loss works on every path)" ;;
+  esac
 }
 
 net_clear_delay() {
-  ip netns exec "$NET_NS" tc qdisc del dev eth0 root 2>/dev/null || true
-  ip netns exec "$(net_switch_ns)" tc qdisc del dev "v-$NET_HOST" root 2>/dev/null || true
+  net_set_delay db 0 0
+  net_set_delay s3 0 0
 }
 
 cmd_net() {
@@ -345,7 +359,7 @@ cmd_net() {
       local ms=${args[0]:-} jitter=${args[1]:-0} loss=${args[2]:-0}
       [[ $ms =~ ^[0-9]+$ && $jitter =~ ^[0-9]+$ && $loss =~ ^[0-9]+(\.[0-9]+)?$ ]] \
         || die "usage: ./run.sh net NODE delay MS [JITTER_MS] [LOSS_PCT] [--from ...]"
-      net_delay "$ms" "$jitter" "${peers[@]}"
+      net_delay "$ms" "$jitter" "$from"
       if [ "$loss" != 0 ]; then net_loss "$loss" "${peers[@]}"; fi
       echo "$node: delay ${ms} ms ± ${jitter} ms, loss ${loss} %${from:+ from $from}" ;;
     *) die "unknown net action '$action' (partition, heal, delay, clear)" ;;

@@ -273,36 +273,38 @@ class NetworkFaultTest {
     }
 
     /**
-     * Item 5 of issue 18 asks for 150 ± 50 ms of latency as well: this kernel has no sch_netem, so only the
-     * loss is applied here (./run.sh net refuses a delay it cannot make, docs/failures.md). Full run only.
+     * 150 ± 50 ms each way and 2 % packet loss between both workers and S3 and the database (the latency
+     * made by the switch's relays, the loss by iptables in the workers' hosts). Full run only.
      */
     @Test
     @Order(6)
     @Tag("netfaults-full")
-    void two_percent_loss_between_the_workers_and_s3_and_the_database_costs_time_but_no_duplicate() throws Exception {
+    void latency_and_loss_between_the_workers_and_s3_and_the_database_cost_time_but_every_video_is_ready_once()
+            throws Exception {
         long t0 = System.nanoTime();
         String clean = upload("netfault-noloss", 8); // the next clip is 0.2 s longer: compare per source second
         Settlement.awaitReady(cluster, clean, Duration.ofMinutes(3));
         long cleanMs = (System.nanoTime() - t0) / 1_000_000;
         for (String w : List.of("worker-1", "worker-2")) {
-            cluster.net(w, "delay", "0", "0", "2", "--from", "db");
-            cluster.net(w, "delay", "0", "0", "2", "--from", "s3");
+            cluster.net(w, "delay", "150", "50", "2", "--from", "db");
+            cluster.net(w, "delay", "150", "50", "2", "--from", "s3");
         }
-        long lossyMs;
-        String lossy;
+        long slowMs;
+        String slow;
         try {
             t0 = System.nanoTime();
-            lossy = upload("netfault-loss", 8);
-            Settlement.awaitReady(cluster, lossy, Duration.ofMinutes(5));
-            lossyMs = (System.nanoTime() - t0) / 1_000_000;
+            slow = upload("netfault-slow", 8);
+            Settlement.awaitReady(cluster, slow, Duration.ofMinutes(5));
+            slowMs = (System.nanoTime() - t0) / 1_000_000;
         } finally {
             cluster.net("worker-1", "clear");
             cluster.net("worker-2", "clear");
         }
-        long retries = events("TASK_RETRY", lossy).size();
+        long retries = events("TASK_RETRY", slow).size();
+        Settlement.measured("NetworkFaultTest", String.format("150 ± 50 ms each way + 2 %% loss worker<->db and"
+                + " worker<->s3: an 8.2 s clip ready in %d ms against %d ms for an 8 s clip without; %d retries",
+                slowMs, cleanMs, retries));
         assertTrue(retries <= 3, "retries stay bounded: " + retries);
-        Settlement.measured("NetworkFaultTest", String.format("2 %% loss worker<->db and worker<->s3 (both ways): an 8 s"
-                + " clip ready in %d ms against %d ms without loss; %d retries", lossyMs, cleanMs, retries));
     }
 
     @Test
