@@ -3,6 +3,7 @@ package io.vidforge.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vidforge.db.Sql;
 import io.vidforge.json.Json;
 import io.vidforge.storage.ObjectStore;
 import java.io.IOException;
@@ -19,8 +20,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -41,6 +40,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A real cluster for tests, run through {@code ./run.sh cluster} exactly as a user runs it: every node, the
@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Assumptions;
  * Every process it started is stopped in {@link #close()} through {@code ./run.sh stop}, then by PID if
  * one survived, and the database is dropped; a JVM shutdown hook does the same if the tests die first.
  */
-public final class ClusterHarness implements AutoCloseable {
+public final class ClusterHarness implements ClusterView, AutoCloseable {
     public record NodeSpec(String id, String role, int port) {
     }
 
@@ -565,6 +565,11 @@ public final class ClusterHarness implements AutoCloseable {
         return EventLogs.events(logDir(), event, filter);
     }
 
+    @Override
+    public List<JsonNode> events(String event, String videoId) {
+        return events(event, e -> videoId == null || videoId.equals(e.path("video_id").asText()));
+    }
+
     public List<JsonNode> events(String event) {
         return events(event, e -> true);
     }
@@ -591,49 +596,26 @@ public final class ClusterHarness implements AutoCloseable {
         return out;
     }
 
-    /** A connection to the cluster's database, for assertions on what it stored. */
-    public Connection db() {
-        try {
-            return DriverManager.getConnection(jdbcUrl, "postgres", "");
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The cluster's database through the platform's own {@link Sql}, for assertions on what it stored. */
+    public Sql sql() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(jdbcUrl);
+        ds.setUser("postgres");
+        return new Sql(ds);
     }
 
-    public long count(String sql, Object... params) {
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+    public long count(String query, Object... params) {
+        return sql().queryOne(query, rs -> rs.getLong(1), params).orElseThrow();
     }
 
-    public List<Map<String, Object>> rows(String sql, Object... params) {
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
+    public List<Map<String, Object>> rows(String query, Object... params) {
+        return sql().query(query, rs -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
             }
-            List<Map<String, Object>> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (int i = 1; i <= n; i++) {
-                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
-                    }
-                    out.add(row);
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+            return row;
+        }, params);
     }
 
     /** The cluster's bucket on its S3 server. */
@@ -657,13 +639,7 @@ public final class ClusterHarness implements AutoCloseable {
     }
 
     public JsonNode awaitReady(String videoId, Duration timeout) {
-        return Await.value(timeout, "video " + videoId + " to become ready", () -> {
-            JsonNode v = video(videoId);
-            if ("failed".equals(v.path("status").asText())) {
-                throw new AssertionError("video failed: " + v);
-            }
-            return "ready".equals(v.path("status").asText()) ? v : null;
-        });
+        return VideoWait.ready(uri("/videos/" + videoId), timeout);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
