@@ -12,6 +12,7 @@ import io.vidforge.testing.ClusterPlayer;
 import io.vidforge.testing.ClusterPlayer.Fetch;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
+import io.vidforge.testing.Settlement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
