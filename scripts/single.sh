@@ -147,7 +147,7 @@ EOF
 cmd_stop() {
   [ -d "$RUN_DIR" ] || { echo "nothing running"; return 0; }
   # A cluster stops in order, or one node alone: cluster_stop in the cluster section.
-  if [ -f "$RUN_DIR/cluster.env" ] || [ $# -gt 0 ]; then cluster_stop "$@"; return 0; fi
+  if [ -f "$RUN_DIR/cluster.env" ] || [ -d "$RUN_DIR/net" ] || [ $# -gt 0 ]; then cluster_stop "$@"; return 0; fi
   local f pid name stopped=0
   for f in "$RUN_DIR"/*.pid; do
     [ -e "$f" ] || continue

@@ -22,6 +22,8 @@ import io.vidforge.testing.EventLogs;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.TestNodes;
+import io.vidforge.testing.TestTimings;
+import io.vidforge.testing.VideoWait;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -97,17 +99,13 @@ class AdaptiveBitrateTest {
         Map<String, String> env = TestNodes.environment("abr");
         assertEquals("2", env.get("SEGMENT_SECONDS"));
         node = TestNodes.start(env, "all-1", EnumSet.allOf(Role.class),
-                Map.of("POLL_MILLIS", "100", "HEARTBEAT_SECONDS", "1", "LEASE_SECONDS", "30"), Clock.systemUTC());
+                TestTimings.with(TestTimings.SINGLE_NODE, "LEASE_SECONDS", "30"), Clock.systemUTC());
         logs = Path.of(env.get("DATA_DIR"), "logs");
         Http.Response up = Http.post(node.baseUri().resolve("/upload?title=ABR%20test%20pattern"), Files.readAllBytes(clip),
                 "video/mp4");
         assertEquals(201, up.status(), up.text());
         videoId = up.json().get("video_id").asText();
-        JsonNode video = Await.value(READY, "the 4-rung video to become ready", () -> {
-            JsonNode v = Http.get(node.baseUri().resolve("/videos/" + videoId)).json();
-            assertFalse("failed".equals(v.path("status").asText()), "processing failed: " + v);
-            return "ready".equals(v.path("status").asText()) ? v : null;
-        });
+        JsonNode video = VideoWait.ready(node.baseUri().resolve("/videos/" + videoId), READY);
         List<String> names = new ArrayList<>();
         video.get("variants").forEach(v -> {
             if ("audio".equals(v.get("type").asText())) {

@@ -1,8 +1,8 @@
 package io.vidforge.cluster;
 
-import static io.vidforge.cluster.Settlement.assertClusterHealthy;
-import static io.vidforge.cluster.Settlement.assertSettled;
-import static io.vidforge.cluster.Settlement.awaitReady;
+import static io.vidforge.testing.Settlement.assertClusterHealthy;
+import static io.vidforge.testing.Settlement.assertSettled;
+import static io.vidforge.testing.Settlement.awaitReady;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,11 +15,12 @@ import io.vidforge.testing.ClusterPlayer;
 import io.vidforge.testing.ClusterPlayer.Fetch;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
+import io.vidforge.testing.Settlement;
+import io.vidforge.testing.TestTimings;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,13 +47,9 @@ class DatabaseRestartTest {
         postgres = PrivatePostgres.start();
         clips = new MediaClips(Files.createTempDirectory("dbrestart-clips"));
         cluster = ClusterHarness.start("dbrestart", List.of("upload", "orchestrator", "worker", "worker", "segment"),
-                Map.ofEntries(Map.entry("DB_URL", postgres.jdbcUrl("postgres")),
+                TestTimings.with(TestTimings.PROCESS_CLUSTER, "DB_URL", postgres.jdbcUrl("postgres"),
                         // The outage (10 s) plus the pool's reconnect backoff (up to 5 s) stays within the lease.
-                        Map.entry("LEASE_SECONDS", "20"), Map.entry("HEARTBEAT_SECONDS", "1"),
-                        Map.entry("LEADER_LEASE_SECONDS", "3"), Map.entry("POLL_MILLIS", "250"),
-                        Map.entry("BACKOFF_BASE_SECONDS", "0.5"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
-                        Map.entry("MAX_ATTEMPTS", "4"), Map.entry("WORKER_GRACE_SECONDS", "1"),
-                        Map.entry("SHUTDOWN_GRACE_SECONDS", "5")));
+                        "LEASE_SECONDS", "20", "MAX_ATTEMPTS", "4", "STALL_SECONDS", "120"));
     }
 
     @AfterAll

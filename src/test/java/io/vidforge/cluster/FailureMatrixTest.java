@@ -1,9 +1,9 @@
 package io.vidforge.cluster;
 
-import static io.vidforge.cluster.Settlement.assertClusterHealthy;
-import static io.vidforge.cluster.Settlement.assertSettled;
-import static io.vidforge.cluster.Settlement.awaitReady;
-import static io.vidforge.cluster.Settlement.awaitSettled;
+import static io.vidforge.testing.Settlement.assertClusterHealthy;
+import static io.vidforge.testing.Settlement.assertSettled;
+import static io.vidforge.testing.Settlement.awaitReady;
+import static io.vidforge.testing.Settlement.awaitSettled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +15,8 @@ import io.vidforge.testing.ClusterPlayer;
 import io.vidforge.testing.ClusterPlayer.Fetch;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
+import io.vidforge.testing.Settlement;
+import io.vidforge.testing.TestTimings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,14 +75,9 @@ class FailureMatrixTest {
         scratchLimit = Files.size(overflowing) + SCRATCH_MARGIN;
         assertTrue(Files.size(oversized) > scratchLimit, "the 40 s clip is larger than the limit");
 
-        Map<String, String> settings = new HashMap<>(Map.ofEntries(
-                Map.entry("LEASE_SECONDS", "4"), Map.entry("HEARTBEAT_SECONDS", "1"),
-                Map.entry("LEADER_LEASE_SECONDS", "3"), Map.entry("POLL_MILLIS", "250"),
-                Map.entry("BACKOFF_BASE_SECONDS", "0.5"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
-                Map.entry("MAX_ATTEMPTS", Integer.toString(MAX_ATTEMPTS)), Map.entry("STALL_SECONDS", "60"),
-                Map.entry("WORKER_GRACE_SECONDS", "1"), Map.entry("SHUTDOWN_GRACE_SECONDS", "5"),
-                Map.entry("FFMPEG_STALL_SECONDS", "5"),
-                Map.entry("WORK_DIR_MAX_BYTES", Long.toString(scratchLimit))));
+        Map<String, String> settings = TestTimings.with(TestTimings.PROCESS_CLUSTER,
+                "MAX_ATTEMPTS", Integer.toString(MAX_ATTEMPTS), "FFMPEG_STALL_SECONDS", "5",
+                "WORK_DIR_MAX_BYTES", Long.toString(scratchLimit));
         settings.putAll(ffmpeg.settings());
         cluster = ClusterHarness.start("matrix",
                 List.of("upload", "orchestrator", "worker", "worker", "segment", "segment"), settings);

@@ -16,6 +16,7 @@ import io.vidforge.testing.ClusterHarness;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.SampleBytes;
+import io.vidforge.testing.TestTimings;
 import io.vidforge.upload.ContentId;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -50,13 +51,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProcessingFailoverTest {
-    private static final Map<String, String> SETTINGS = Map.ofEntries(
-            Map.entry("LEASE_SECONDS", "4"), Map.entry("HEARTBEAT_SECONDS", "1"),
-            Map.entry("LEADER_LEASE_SECONDS", "3"), Map.entry("POLL_MILLIS", "250"),
-            Map.entry("BACKOFF_BASE_SECONDS", "0.5"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
-            Map.entry("MAX_ATTEMPTS", "5"), Map.entry("STALL_SECONDS", "60"),
-            Map.entry("WORKER_GRACE_SECONDS", "1"), Map.entry("SHUTDOWN_GRACE_SECONDS", "5"),
-            Map.entry("TUS_EXPIRY_SECONDS", "3600"));
+    private static final Map<String, String> SETTINGS =
+            TestTimings.with(TestTimings.PROCESS_CLUSTER, "TUS_EXPIRY_SECONDS", "3600");
 
     private ClusterHarness cluster;
     private MediaClips clips;
@@ -101,8 +97,7 @@ class ProcessingFailoverTest {
             cluster.startNode(victim);
         }
 
-        assertEquals(1, cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
-                && "ready".equals(e.path("to").asText())).size(), "published (ready) exactly once");
+        cluster.assertOneStateChange(id, "ready");
         assertEquals(1, cluster.events("TASK_COMPLETED", e -> id.equals(e.path("video_id").asText())
                 && "PUBLISH".equals(e.path("kind").asText())).size(), "one PUBLISH completion");
         List<JsonNode> expired = cluster.events("LEASE_EXPIRED", e -> e.path("task_id").asLong() == taskId);
@@ -142,12 +137,9 @@ class ProcessingFailoverTest {
             // Work continues under the new leader: a new upload is planned by it and becomes ready.
             String id = cluster.upload(clips.make(MediaClips.Clip.of("after-leader-4s", 640, 360, 4, 2)), "after-leader");
             cluster.awaitReady(id, Duration.ofMinutes(3));
-            List<JsonNode> started = cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
-                    && "processing".equals(e.path("to").asText()));
-            assertEquals(1, started.size(), started.toString());
-            assertEquals(standby, started.get(0).path("node_id").asText(), "the new leader started the job");
-            assertEquals(1, cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
-                    && "ready".equals(e.path("to").asText())).size());
+            JsonNode started = cluster.assertOneStateChange(id, "processing");
+            assertEquals(standby, started.path("node_id").asText(), "the new leader started the job");
+            cluster.assertOneStateChange(id, "ready");
         } finally {
             cluster.startNode(leader);
         }
@@ -259,8 +251,7 @@ class ProcessingFailoverTest {
                 + " %d ms after the start (%s)", stopMs, startMs, notReady, System.currentTimeMillis() - t0, before));
 
         for (String id : ids) {
-            assertEquals(1, cluster.events("STATE_CHANGE", e -> id.equals(e.path("video_id").asText())
-                    && "ready".equals(e.path("to").asText())).size(), "ready exactly once: " + id);
+            cluster.assertOneStateChange(id, "ready");
             assertEquals(1, cluster.events("TASK_COMPLETED", e -> id.equals(e.path("video_id").asText())
                     && "PUBLISH".equals(e.path("kind").asText())).size(), "published once: " + id);
             assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", id), "one job per upload");

@@ -9,11 +9,13 @@ import io.vidforge.config.Role;
 import io.vidforge.media.HlsAuthoringRules;
 import io.vidforge.media.MediaTools;
 import io.vidforge.media.RunControl;
-import io.vidforge.testing.Await;
 import io.vidforge.testing.EventLogs;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.TestNodes;
+import io.vidforge.testing.TestTimings;
+import io.vidforge.testing.ClusterView;
+import io.vidforge.testing.VideoWait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +41,7 @@ class UploadToPlaybackTest {
         Path clip = clips.make(MediaClips.Clip.of("e2e-landscape", 640, 360, 5, 2));
         Map<String, String> env = TestNodes.environment("e2e");
         try (Node node = TestNodes.start(env, "all-1", EnumSet.allOf(Role.class),
-                Map.of("POLL_MILLIS", "100", "HEARTBEAT_SECONDS", "1", "LEASE_SECONDS", "10"),
+                TestTimings.SINGLE_NODE,
                 java.time.Clock.systemUTC())) {
             Http.Response up = Http.post(node.baseUri().resolve("/upload?title=E2E"), Files.readAllBytes(clip), "video/mp4");
             assertEquals(201, up.status(), up.text());
@@ -47,12 +49,8 @@ class UploadToPlaybackTest {
 
             // Progress is visible while processing and only moves forward.
             List<Double> progress = new ArrayList<>();
-            JsonNode video = Await.value(Duration.ofMinutes(3), "the video to become ready", () -> {
-                JsonNode v = Http.get(node.baseUri().resolve("/videos/" + id)).json();
-                progress.add(v.get("progress").asDouble());
-                assertTrue(!"failed".equals(v.get("status").asText()), "failed: " + v);
-                return "ready".equals(v.get("status").asText()) ? v : null;
-            });
+            JsonNode video = VideoWait.ready(node.baseUri().resolve("/videos/" + id), Duration.ofMinutes(3),
+                    v -> progress.add(v.get("progress").asDouble()));
             for (int i = 1; i < progress.size(); i++) {
                 assertTrue(progress.get(i) >= progress.get(i - 1), "progress never goes back: " + progress);
             }
@@ -83,9 +81,7 @@ class UploadToPlaybackTest {
             assertEquals(0, result.exitCode(), result.stderrTail());
 
             Path logs = Path.of(env.get("DATA_DIR"), "logs");
-            assertEquals(1, EventLogs.events(logs, "STATE_CHANGE",
-                    e -> id.equals(e.path("video_id").asText()) && "ready".equals(e.path("to").asText())).size(),
-                    "ready exactly once");
+            ClusterView.ofLogDir(logs).assertOneStateChange(id, "ready");
             TreeSet<String> kinds = new TreeSet<>();
             EventLogs.events(logs, "TASK_COMPLETED", e -> id.equals(e.path("video_id").asText()))
                     .forEach(e -> kinds.add(e.path("kind").asText() + ":" + e.path("variant").asText("")));

@@ -141,8 +141,7 @@ class TranscodeSplitTest {
         }
         assertEquals(1, cluster.events("TASK_RETRY", videoId).size());
         assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get(), "one publish");
-        assertEquals(1, cluster.events("STATE_CHANGE", videoId).stream()
-                .filter(e -> e.get("to").asText().equals("ready")).count(), "ready exactly once");
+        cluster.assertOneStateChange(videoId, "ready");
     }
 
     @Test

@@ -18,20 +18,14 @@ import java.util.Set;
  * nodes through {@link TestNodes} (HTTP included), workers as {@link ModuleHarness}es running
  * {@link #media}'s fake handlers. Everything shares one database, bucket and log directory.
  */
-public final class LiveCluster implements AutoCloseable {
-    public static final Map<String, String> FAST = Map.ofEntries(
-            Map.entry("POLL_MILLIS", "50"), Map.entry("LEASE_SECONDS", "2"), Map.entry("HEARTBEAT_SECONDS", "0.3"),
-            Map.entry("STALL_SECONDS", "30"), Map.entry("BACKOFF_BASE_SECONDS", "0.1"),
-            Map.entry("BACKOFF_MAX_SECONDS", "1"), Map.entry("LEADER_LEASE_SECONDS", "1"),
-            Map.entry("WORKER_GRACE_SECONDS", "1"), Map.entry("DB_POOL_SIZE", "5"));
-
+public final class LiveCluster implements ClusterView, AutoCloseable {
     public final FakeMedia media = new FakeMedia();
     public final Map<String, String> env;
     private final List<AutoCloseable> nodes = new ArrayList<>();
 
     public LiveCluster(String name, Map<String, String> overrides) {
         Map<String, String> e = new HashMap<>(TestNodes.environment(name));
-        e.putAll(FAST);
+        e.putAll(TestTimings.LIVE);
         e.putAll(overrides);
         this.env = e;
     }
@@ -63,16 +57,14 @@ public final class LiveCluster implements AutoCloseable {
     }
 
     public static JsonNode awaitStatus(Node node, String videoId, String status, Duration timeout) {
-        return Await.value(timeout, "video " + videoId + " " + status, () -> {
-            JsonNode v = video(node, videoId);
-            return v.get("status").asText().equals(status) ? v : null;
-        });
+        return VideoWait.status(uri(node, "/videos/" + videoId), status, timeout);
     }
 
     public static URI uri(Node node, String path) {
         return node.baseUri().resolve(path);
     }
 
+    @Override
     public List<JsonNode> events(String name, String videoId) {
         return EventLogs.events(io.vidforge.config.Settings.of(env).logDir(), name,
                 e -> videoId == null || videoId.equals(e.path("video_id").asText()));

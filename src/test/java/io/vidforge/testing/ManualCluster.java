@@ -9,6 +9,7 @@ import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskRepository;
 import io.vidforge.worker.Worker;
 import io.vidforge.worker.WorkerModule;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,14 +21,7 @@ import java.util.Map;
  * off: the test runs {@code orchestrator.runOnce()} and {@code worker.pollOnce()/heartbeatOnce()} itself,
  * so leases, backoffs and stalls happen exactly when it advances the clock. Workers run {@link #media}.
  */
-public final class ManualCluster implements AutoCloseable {
-    public static final Map<String, String> DEFAULTS = Map.ofEntries(
-            Map.entry("ORCHESTRATOR_AUTOSTART", "false"), Map.entry("WORKER_AUTOSTART", "false"),
-            Map.entry("LEASE_SECONDS", "30"), Map.entry("HEARTBEAT_SECONDS", "10"), Map.entry("STALL_SECONDS", "120"),
-            Map.entry("MAX_ATTEMPTS", "3"), Map.entry("BACKOFF_BASE_SECONDS", "2"),
-            Map.entry("BACKOFF_MAX_SECONDS", "60"), Map.entry("LEADER_LEASE_SECONDS", "10"),
-            Map.entry("WORKER_GRACE_SECONDS", "1"), Map.entry("DB_POOL_SIZE", "4"));
-
+public final class ManualCluster implements ClusterView, AutoCloseable {
     public final ManualClock clock = ManualClock.startingNow();
     public final FakeMedia media = new FakeMedia();
     public final Map<String, String> env;
@@ -36,24 +30,41 @@ public final class ManualCluster implements AutoCloseable {
 
     public ManualCluster(String name, Map<String, String> overrides) {
         this.env = TestNodes.environment(name);
-        this.overrides = new HashMap<>(DEFAULTS);
+        this.overrides = new HashMap<>(TestTimings.MANUAL);
         this.overrides.putAll(overrides);
     }
 
     public ModuleHarness<OrchestratorModule> orchestratorNode(String nodeId) {
-        return add(ModuleHarness.start(env, nodeId, overrides, clock, OrchestratorModule::new));
+        return orchestratorNode(nodeId, clock);
+    }
+
+    /** A node on a clock of its own (a real clock, not the manual one): leases then run on the database's. */
+    public ModuleHarness<OrchestratorModule> orchestratorNode(String nodeId, Clock nodeClock) {
+        return add(ModuleHarness.start(env, nodeId, overrides, nodeClock, OrchestratorModule::new));
     }
 
     public Orchestrator orchestrator(String nodeId) {
         return orchestratorNode(nodeId).module().orchestrator();
     }
 
+    public Orchestrator orchestrator(String nodeId, Clock nodeClock) {
+        return orchestratorNode(nodeId, nodeClock).module().orchestrator();
+    }
+
     public ModuleHarness<WorkerModule> workerNode(String nodeId) {
-        return add(ModuleHarness.start(env, nodeId, overrides, clock, p -> new WorkerModule(p, media.handlers(nodeId))));
+        return workerNode(nodeId, clock);
+    }
+
+    public ModuleHarness<WorkerModule> workerNode(String nodeId, Clock nodeClock) {
+        return add(ModuleHarness.start(env, nodeId, overrides, nodeClock, p -> new WorkerModule(p, media.handlers(nodeId))));
     }
 
     public Worker worker(String nodeId) {
         return workerNode(nodeId).module().worker();
+    }
+
+    public Worker worker(String nodeId, Clock nodeClock) {
+        return workerNode(nodeId, nodeClock).module().worker();
     }
 
     private <M extends io.vidforge.RoleModule> ModuleHarness<M> add(ModuleHarness<M> h) {
@@ -104,6 +115,7 @@ public final class ManualCluster implements AutoCloseable {
         throw new AssertionError("still busy after 100 rounds");
     }
 
+    @Override
     public List<JsonNode> events(String name, String videoId) {
         return EventLogs.events(platform().settings().logDir(), name,
                 e -> videoId == null || videoId.equals(e.path("video_id").asText()));

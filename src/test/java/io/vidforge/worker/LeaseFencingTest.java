@@ -134,8 +134,7 @@ class LeaseFencingTest {
                 rs -> rs.getString(1), videoId).orElseThrow();
         assertNotEquals(zombiePrefix, publishedMaster);
         assertTrue(publishedMaster.contains("/publish/a2-"), publishedMaster);
-        assertEquals(1, cluster.events("STATE_CHANGE", videoId).stream()
-                .filter(e -> e.get("to").asText().equals("ready")).count(), "ready exactly once");
+        cluster.assertOneStateChange(videoId, "ready");
         assertEquals(1, cluster.platform().videos().history(videoId).stream()
                 .filter(h -> h.status() == VideoStatus.READY).count());
     }

@@ -86,8 +86,7 @@ class RetryPolicyTest {
         List<JsonNode> retries = cluster.events("TASK_RETRY", videoId);
         assertEquals(List.of(1, 2), retries.stream().map(e -> e.get("attempt").asInt()).toList());
         assertEquals(1, cluster.events("TASK_FAILED", videoId).size());
-        assertEquals(1, cluster.events("STATE_CHANGE", videoId).stream()
-                .filter(e -> e.get("to").asText().equals("failed")).count());
+        cluster.assertOneStateChange(videoId, "failed");
         assertTrue(cluster.tasks(videoId, 1).stream().noneMatch(t -> t.state() == TaskState.READY
                 || t.state() == TaskState.WAITING || t.state() == TaskState.RUNNING), "the generation is wound up");
     }

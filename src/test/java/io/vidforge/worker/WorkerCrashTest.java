@@ -70,7 +70,6 @@ class WorkerCrashTest {
         assertEquals("worker-1", expired.get(0).get("owner").asText());
         assertEquals(0, cluster.events("STALE_COMPLETION_REJECTED", id).size(), "the abandoned attempt reported nothing");
         assertEquals(1, cluster.media.publishesPerVideo.get(id).get(), "one publish");
-        assertEquals(1, cluster.events("STATE_CHANGE", id).stream()
-                .filter(e -> e.get("to").asText().equals("ready")).count());
+        cluster.assertOneStateChange(id, "ready");
     }
 }

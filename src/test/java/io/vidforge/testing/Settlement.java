@@ -1,4 +1,4 @@
-package io.vidforge.cluster;
+package io.vidforge.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.json.Json;
-import io.vidforge.testing.Await;
-import io.vidforge.testing.ClusterHarness;
-import io.vidforge.testing.Http;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +23,7 @@ import java.util.stream.Stream;
  * variant twice), nothing lost (every upload still there, every task finished), every node healthy
  * again, and no scratch files left behind.
  */
-final class Settlement {
+public final class Settlement {
     private Settlement() {
     }
 
@@ -34,26 +31,18 @@ final class Settlement {
      * The video once it is {@code ready} or {@code failed}. Reads through nginx; a 502/503 while nginx has
      * every API node marked down (after an outage) is read as "not yet".
      */
-    static JsonNode awaitSettled(ClusterHarness cluster, String videoId, Duration timeout) {
-        return Await.value(timeout, "video " + videoId + " to become ready or failed", () -> {
-            Http.Response r = Http.get(cluster.uri("/videos/" + videoId));
-            if (r.status() != 200) {
-                return null;
-            }
-            JsonNode v = r.json();
-            String s = v.path("status").asText();
-            return "ready".equals(s) || "failed".equals(s) ? v : null;
-        });
+    public static JsonNode awaitSettled(ClusterHarness cluster, String videoId, Duration timeout) {
+        return VideoWait.settled(cluster.uri("/videos/" + videoId), timeout);
     }
 
-    static JsonNode awaitReady(ClusterHarness cluster, String videoId, Duration timeout) {
+    public static JsonNode awaitReady(ClusterHarness cluster, String videoId, Duration timeout) {
         JsonNode v = awaitSettled(cluster, videoId, timeout);
         assertEquals("ready", v.path("status").asText(), "video " + videoId + " became ready: " + v);
         return v;
     }
 
     /** Every guarantee of a settled video, from the API, the database and the event logs. */
-    static void assertSettled(ClusterHarness cluster, String videoId) {
+    public static void assertSettled(ClusterHarness cluster, String videoId) {
         JsonNode v = Http.get(cluster.uri("/videos/" + videoId)).json();
         String status = v.path("status").asText();
         assertTrue(Set.of("ready", "failed").contains(status), "settled: " + v);
@@ -96,7 +85,7 @@ final class Settlement {
     }
 
     /** Every node answers GET /health 200 again, nobody restarted it, and no worker kept scratch files. */
-    static void assertClusterHealthy(ClusterHarness cluster, Duration timeout) throws IOException {
+    public static void assertClusterHealthy(ClusterHarness cluster, Duration timeout) throws IOException {
         cluster.awaitAllHealthy(timeout);
         for (String id : cluster.nodeIds()) {
             assertTrue(cluster.alive(id), id + " runs");
@@ -111,7 +100,7 @@ final class Settlement {
         return cluster.count("SELECT count(*) FROM tasks WHERE owner = ? AND state = 'RUNNING'", workerId) > 0;
     }
 
-    static long scratchFiles(Path dir) {
+    public static long scratchFiles(Path dir) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
@@ -123,7 +112,7 @@ final class Settlement {
     }
 
     /** The body of a response as JSON, or null when it is not JSON. */
-    static JsonNode jsonOrNull(Http.Response r) {
+    public static JsonNode jsonOrNull(Http.Response r) {
         try {
             return Json.MAPPER.readTree(r.body());
         } catch (IOException e) {
@@ -131,7 +120,7 @@ final class Settlement {
         }
     }
 
-    static void measured(String test, String line) {
+    public static void measured(String test, String line) {
         System.out.println("[measured] " + line);
         try {
             Files.createDirectories(Path.of("target"));
