@@ -306,4 +306,16 @@ class TaskFencingTest {
         assertEquals(TaskState.FAILED, row(second).state());
         assertEquals(longError.substring(0, 4000), row(second).lastError());
     }
+
+    /** The queue gauges' view: how many tasks are in each (state, kind) that has any. */
+    @Test
+    void the_queue_is_counted_by_state_and_kind() {
+        insert("v1", 1, TaskKind.PROBE, "", TaskState.READY);
+        insert("v2", 1, TaskKind.PROBE, "", TaskState.READY);
+        insert("v2", 1, TaskKind.PUBLISH, "", TaskState.WAITING);
+        assertEquals(List.of(new TaskRepository.QueueCount("READY", "PROBE", 2),
+                        new TaskRepository.QueueCount("WAITING", "PUBLISH", 1)),
+                repo.countByStateAndKind().stream().sorted(java.util.Comparator.comparing(TaskRepository.QueueCount::state))
+                        .toList());
+    }
 }

@@ -181,39 +181,60 @@ class TaskOutcomesTest {
     }
 
     /**
-     * Completion and failure of one generation queue on its job row (locked first by every transaction
-     * that changes more than one row of the generation, so they never deadlock over tasks and videos):
-     * while another transaction holds the job row, neither applies; once it commits, both go through.
+     * Completion, failure and the planner's failGeneration of one generation queue on its job row (locked
+     * first by every transaction that changes more than one row of the generation, so they never deadlock
+     * over tasks and videos): while another transaction holds the job row none of them changes anything;
+     * once it commits, all three go through, one after the other.
      */
     @Test
     void completion_and_failure_wait_for_the_job_row_of_their_generation() throws Exception {
         Task probe = claimed(TaskKind.PROBE, 3);
         Task other = claimed(TaskKind.TRANSCODE, 3);
+        // Threads of its own: the common pool may have a single thread on a small machine, and the holder
+        // blocking it would hold the others back whether or not they take the job lock.
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            lockOrder(probe, other, threads);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private void lockOrder(Task probe, Task other, java.util.concurrent.Executor threads) throws Exception {
         CountDownLatch locked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Object> holder = CompletableFuture.supplyAsync(() -> p.sql().inTransaction(c -> {
             store.jobs().lock(c, video, 1);
             locked.countDown();
             try {
-                release.await(30, TimeUnit.SECONDS);
+                release.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             return null;
-        }));
+        }), threads);
         assertTrue(locked.await(30, TimeUnit.SECONDS));
-        CompletableFuture<Boolean> completion = CompletableFuture.supplyAsync(() -> outcomes.complete(probe, PROBE_RESULT));
+        CompletableFuture<Boolean> completion = CompletableFuture.supplyAsync(() -> outcomes.complete(probe, PROBE_RESULT), threads);
         CompletableFuture<Boolean> failure = CompletableFuture.supplyAsync(
-                () -> outcomes.fail(other, Fence.holder(other), "INVALID_MEDIA", "not media"));
-        // A bounded wait for something that must NOT happen: the lock timeout (10 s) is far longer.
-        assertThrows(TimeoutException.class, () -> completion.get(700, TimeUnit.MILLISECONDS), "completion waits");
-        assertThrows(TimeoutException.class, () -> failure.get(10, TimeUnit.MILLISECONDS), "failure waits");
+                () -> outcomes.fail(other, Fence.holder(other), "INVALID_MEDIA", "not media"), threads);
+        CompletableFuture<Boolean> planner = CompletableFuture.supplyAsync(
+                () -> outcomes.failGeneration(video, 1, "INVALID_MEDIA", "no picture"), threads);
+        // A bounded wait for something that must NOT happen: each of them, unblocked, takes milliseconds
+        // (a few hundred under heavy load); the lock timeout (10 s) is longer than this wait.
+        CompletableFuture<Object> any = CompletableFuture.anyOf(completion, failure, planner);
+        assertThrows(TimeoutException.class, () -> any.get(3, TimeUnit.SECONDS), "all three wait for the job row");
         assertEquals(TaskState.RUNNING, row(probe).state());
+        assertEquals(TaskState.RUNNING, row(other).state());
+        assertEquals(VideoStatus.PROCESSING, videoRow().status());
         release.countDown();
         holder.get(30, TimeUnit.SECONDS);
         boolean completed = completion.get(30, TimeUnit.SECONDS);
         boolean failed = failure.get(30, TimeUnit.SECONDS);
-        assertTrue(failed, "the failure applies");
+        boolean plannerFailed = planner.get(30, TimeUnit.SECONDS);
+        assertTrue(failed || plannerFailed, "the generation failed once");
+        assertFalse(failed && plannerFailed, "and only once");
+        assertEquals(VideoStatus.FAILED, videoRow().status());
+        assertEquals(JobState.FAILED, job());
         // Whichever ran first decides the probe: done, or cancelled with its generation.
         assertEquals(completed ? TaskState.DONE : TaskState.FAILED, row(probe).state());
     }
