@@ -318,4 +318,23 @@ class TaskFencingTest {
                 repo.countByStateAndKind().stream().sorted(java.util.Comparator.comparing(TaskRepository.QueueCount::state))
                         .toList());
     }
+
+    /**
+     * A new job calls its hook inside the inserting transaction (the platform's hook sends the NOTIFY
+     * that wakes the orchestrators when it commits), and is counted for its video.
+     */
+    @Test
+    void a_new_job_is_announced_inside_its_own_transaction_and_counted() {
+        List<java.sql.Connection> announced = new ArrayList<>();
+        JobRepository jobs = new JobRepository(p.sql(), announced::add);
+        List<java.sql.Connection> inserting = new ArrayList<>();
+        p.sql().inTransaction(c -> {
+            inserting.add(c);
+            jobs.insertPending(c, "v1", 1, "upload", clock.millis());
+            return null;
+        });
+        assertEquals(inserting, announced, "announced once, on the inserting transaction's connection");
+        assertEquals(1, jobs.count("v1"));
+        assertEquals(0, jobs.count("v2"));
+    }
 }
