@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # VidForge command line. See README.md; the contract is ../shared/CONTRACT.md (docs/api.md).
-#   ./run.sh demo | up | stop | test | cluster [roles.conf] | status | kill NODE | start NODE | report [...]
+#   ./run.sh demo | up | stop | test | cluster [roles.conf] | status | kill NODE | start NODE | report [...] | fsck
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +25,8 @@ die()  { printf '\033[31mxx  %s\033[0m\n' "$*" >&2; exit 1; }
 . "$ROOT/scripts/cluster.sh"
 # shellcheck source=scripts/test.sh
 . "$ROOT/scripts/test.sh"
+# shellcheck source=scripts/fsck.sh
+. "$ROOT/scripts/fsck.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Report
@@ -56,6 +58,8 @@ usage: ./run.sh COMMAND
   status               each node of the cluster: role, id, pid, port, health
   kill NODE | start NODE   SIGKILL one node / start it again (failure demos)
   report [--session S] [--video V]   playback timeline per session from the event logs
+  fsck                 the bucket against the database: missing objects (exit 1), orphans by reason and age
+  soak [SECONDS] [SEED]  the delete/clean-up chaos run on a real cluster for longer (default 900 s)
 EOF
 }
 
@@ -67,6 +71,8 @@ main() {
     stop) cmd_stop "$@" ;;
     test) cmd_test "$@" ;;
     report) cmd_report "$@" ;;
+    fsck) cmd_fsck "$@" ;;
+    soak) cmd_soak "$@" ;;
     bench) cmd_bench "$@" ;;
     cluster) cmd_cluster "$@" ;;
     status) cmd_status "$@" ;;
