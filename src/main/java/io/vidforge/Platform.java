@@ -5,6 +5,7 @@ import io.vidforge.bucket.DeploymentMismatchException;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
 import io.vidforge.db.Database;
+import io.vidforge.db.DatabaseClock;
 import io.vidforge.db.PgListener;
 import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRepository;
@@ -52,7 +53,8 @@ public final class Platform implements AutoCloseable {
         this.embeddedS3 = embeddedS3;
         this.store = store;
         this.db = db;
-        this.sql = new Sql(db.dataSource());
+        // Leases run on the database's clock; a test whose clock moves by hand stands it in for that too.
+        this.sql = new Sql(db.dataSource(), clock instanceof DatabaseClock byHand ? byHand : DatabaseClock.SERVER);
         // On PostgreSQL a NOTIFY in the job's own transaction wakes the leading orchestrator at commit;
         // on H2 (one process) the orchestrator's poll finds it within POLL_MILLIS.
         this.jobs = new JobRepository(sql, c -> {

@@ -87,7 +87,9 @@ public enum Setting {
     NODE_JAVA_OPTS(Use.RUN_SH),
     NODE_CDS_DIR(Use.RUN_SH),
     VIDFORGE_CLASSPATH(Use.RUN_SH),
-    STOP_TIMEOUT_SECONDS(Use.RUN_SH);
+    STOP_TIMEOUT_SECONDS(Use.RUN_SH),
+    /** How many nginx front doors ./run.sh cluster starts (door K on PORT+K-1). */
+    FRONT_DOORS(Use.RUN_SH);
 
     /** Who reads a setting and what {@code ./run.sh cluster} does with it. */
     public enum Use {
