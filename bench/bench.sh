@@ -4,7 +4,7 @@
 # limit in the same run, on the same data, on this machine; see docs/performance.md.
 #
 # `./run.sh bench scaling` instead measures how cost grows (clip length and rungs, claimers, concurrent
-# connections); knobs BENCH_SCALING_CLIPS ("15x1080 30x1080 60x1080 30x720 30x480 30x240": seconds x
+# connections); knobs BENCH_SCALING_CLIPS ("15x1080 30x1080 60x1080 30x720 30x480 30x240 10x2160": seconds x
 # height), BENCH_SCALING_CLAIMERS ("1 2 4 8"), BENCH_SCALING_CONNECTIONS ("1 8 32 128 512").
 #
 # Environment knobs (defaults are the real sizes):
@@ -385,7 +385,7 @@ bench_table() {
 # measured on this machine: docs/performance.md "How cost grows". Each point is one run, not a ratio:
 # read it as a shape (linear, flat), not as a goal.
 
-BENCH_SCALING_CLIPS="${BENCH_SCALING_CLIPS:-15x1080 30x1080 60x1080 30x720 30x480 30x240}"
+BENCH_SCALING_CLIPS="${BENCH_SCALING_CLIPS:-15x1080 30x1080 60x1080 30x720 30x480 30x240 10x2160}"
 BENCH_SCALING_CLAIMERS="${BENCH_SCALING_CLAIMERS:-1 2 4 8}"
 BENCH_SCALING_CONNECTIONS="${BENCH_SCALING_CONNECTIONS:-1 8 32 128 512}"
 

@@ -158,3 +158,17 @@ cmd_stop() {
   rm -f "$RUN_DIR"/*.node "$RUN_DIR/cluster.env"
   [ "$stopped" -gt 0 ] || echo "nothing running"
 }
+
+# ./run.sh node ROLE: one node of one role in the foreground, with the JDK find_java picked (the jar needs
+# Java >= 21; a plain `java -jar` with an older default java fails with UnsupportedClassVersionError).
+# Settings come from the environment (docs/api.md#configuration); Ctrl-C stops it (it drains first).
+cmd_node() {
+  local role=${1:-}
+  case "$role" in
+    upload|orchestrator|worker|segment|all) ;;
+    *) die "usage: ./run.sh node upload|orchestrator|worker|segment|all" ;;
+  esac
+  build
+  say "one $role node with $JAVA_HOME ($(java_major "$JAVA_HOME/bin/java")) on port $PORT; Ctrl-C stops it"
+  PORT="$PORT" exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -jar "$JAR" --role="$role"
+}

@@ -62,6 +62,11 @@ public enum Setting {
     LOG_KEEP_FILES(Use.PASSED),
     WORK_DIR_MAX_BYTES(Use.PASSED),
     SHUTDOWN_GRACE_SECONDS(Use.PASSED),
+    GC_GRACE_SECONDS(Use.PASSED),
+    GC_INTERVAL_SECONDS(Use.PASSED),
+    GC_BATCH(Use.PASSED),
+    GC_DELETES_PER_SECOND(Use.PASSED),
+    DEPLOYMENT_ADOPT(Use.PASSED),
     WEBHOOK_URLS(Use.PASSED),
     WEBHOOK_SECRET(Use.PASSED),
     WEBHOOK_TIMEOUT_SECONDS(Use.PASSED),
@@ -73,6 +78,7 @@ public enum Setting {
     WEBHOOK_CONCURRENCY(Use.PASSED),
     SSE_POLL_MILLIS(Use.PASSED),
     SSE_HEARTBEAT_SECONDS(Use.PASSED),
+    API_TOKEN(Use.PASSED),
     BEHIND_PROXY(Use.SET_BY_CLUSTER),
     /** Test hooks: false leaves the role's loop off so a test drives it by hand. */
     ORCHESTRATOR_AUTOSTART(Use.NODE_ONLY, false),
@@ -81,7 +87,9 @@ public enum Setting {
     NODE_JAVA_OPTS(Use.RUN_SH),
     NODE_CDS_DIR(Use.RUN_SH),
     VIDFORGE_CLASSPATH(Use.RUN_SH),
-    STOP_TIMEOUT_SECONDS(Use.RUN_SH);
+    STOP_TIMEOUT_SECONDS(Use.RUN_SH),
+    /** How many nginx front doors ./run.sh cluster starts (door K on PORT+K-1). */
+    FRONT_DOORS(Use.RUN_SH);
 
     /** Who reads a setting and what {@code ./run.sh cluster} does with it. */
     public enum Use {

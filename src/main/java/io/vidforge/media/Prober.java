@@ -25,6 +25,8 @@ public final class Prober {
     private static final Pattern FRAMECRC_TIME_BASE = Pattern.compile("#tb \\d+: (\\d+)/(\\d+)");
     /** How far the last decodable keyframe may fall short of the last one listed (timestamp rounding). */
     private static final double KEYFRAME_TOLERANCE_S = 0.25;
+    /** How far before the last listed keyframe the keyframes-only decode starts: beyond any real GOP. */
+    private static final double KEYFRAME_DECODE_LEAD_S = 30;
     private static final Pattern DEPTH_IN_PIX_FMT = Pattern.compile("p(\\d{1,2})(le|be)$");
 
     private final MediaTools tools;
@@ -236,22 +238,25 @@ public final class Prober {
             // zero. The exact question is then whether the last keyframe the file lists decodes.
             // A file cut short has no packets to its end (the demuxer stops at the cut).
             Packets packets = packets(file, p.videoIndex(), cancelled);
-            if (packets.lastEnd() < at) {
+            if (packets.lastEnd() - packets.first() < at) {
                 throw new InvalidMediaException(String.format(Locale.ROOT,
                         "no video frame decodes at %.1f s of %.1f s: the video's packets end at %.1f s"
-                                + " (the file is truncated or corrupt)", at, duration, packets.lastEnd()));
+                                + " (the file is truncated or corrupt)", at, duration, packets.lastEnd() - packets.first()));
             }
-            double lastDecoded = lastDecodedKeyframe(file, p.videoIndex(), cancelled);
+            // Keyframes only, from well before the last one (a long file is not decoded whole).
+            double from = Math.max(0, packets.lastKeyframe() - packets.first() - KEYFRAME_DECODE_LEAD_S);
+            double lastDecoded = lastDecodedKeyframe(file, p.videoIndex(), from, cancelled);
             if (lastDecoded < packets.lastKeyframe() - KEYFRAME_TOLERANCE_S) {
                 throw new InvalidMediaException(String.format(Locale.ROOT,
-                        "no video frame decodes at %.1f s of %.1f s: the last keyframe that decodes is at %.1f s"
-                                + " (the file is truncated or corrupt)", at, duration, Math.max(0, lastDecoded)));
+                        "no video frame decodes at %.1f s of %.1f s: the last keyframe, at %.1f s, does not decode"
+                                + " (the file is truncated or corrupt)", at, duration,
+                        packets.lastKeyframe() - packets.first()));
             }
         }
     }
 
-    /** Seconds from the first video packet: to the end of the last one, and to the last keyframe. */
-    private record Packets(double lastEnd, double lastKeyframe) {
+    /** Timestamps (seconds, the file's own clock) of the first video packet, the end of the last, the last keyframe. */
+    private record Packets(double first, double lastEnd, double lastKeyframe) {
     }
 
     /** What the container holds, from packet headers only (no decoding). */
@@ -280,16 +285,17 @@ public final class Prober {
                     return true;
                 }).cancelWhen(cancelled));
         double first = Double.isNaN(firstEndKey[0]) ? 0 : firstEndKey[0];
-        return new Packets(firstEndKey[1] - first, firstEndKey[2] - first);
+        return new Packets(first, firstEndKey[1], firstEndKey[2]);
     }
 
     /**
-     * Seconds (from the start ffmpeg shifts the file to) of the last keyframe that actually decodes, decoding
-     * keyframes only: one frame per GOP, cheap even for a long file. -1 when none decodes.
+     * The file's own timestamp (seconds; -copyts keeps it) of the last keyframe that actually decodes, decoding
+     * keyframes only (one frame per GOP) from {@code from} seconds after the start. -1 when none decodes.
      */
-    private double lastDecodedKeyframe(Path file, int videoIndex, BooleanSupplier cancelled)
+    private double lastDecodedKeyframe(Path file, int videoIndex, double from, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
         ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error", "-skip_frame", "nokey",
+                        "-ss", String.format(Locale.ROOT, "%.3f", from), "-copyts",
                         "-i", MediaTools.fileArg(file), "-map", "0:" + videoIndex, "-fps_mode", "passthrough",
                         "-f", "framecrc", "-")),
                 RunControl.capturing(tools.settings().probeTimeout()).cancelWhen(cancelled));
