@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # VidForge command line. See README.md; the contract is ../shared/CONTRACT.md (docs/api.md).
-#   ./run.sh demo | up | stop | test | cluster [roles.conf] | status | kill NODE | start NODE | report [...]
+#   ./run.sh demo | up | stop | test | cluster [roles.conf] | status | kill NODE | start NODE | report [...] | fsck
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,8 +23,14 @@ die()  { printf '\033[31mxx  %s\033[0m\n' "$*" >&2; exit 1; }
 . "$ROOT/scripts/single.sh"
 # shellcheck source=scripts/cluster.sh
 . "$ROOT/scripts/cluster.sh"
+# shellcheck source=scripts/net.sh
+. "$ROOT/scripts/net.sh"
 # shellcheck source=scripts/test.sh
 . "$ROOT/scripts/test.sh"
+# shellcheck source=scripts/fsck.sh
+. "$ROOT/scripts/fsck.sh"
+# shellcheck source=scripts/mutation.sh
+. "$ROOT/scripts/mutation.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Report
@@ -51,11 +57,18 @@ usage: ./run.sh COMMAND
   demo                 build, start every role in one JVM, upload a sample, wait until ready, serve
   up                   the same without the sample
   stop [NODE]          stop what up/demo/cluster started (by recorded PID); NODE: that cluster node alone, drained
-  test                 the whole test suite (installs/starts prerequisites)
+  test                 the whole test suite (installs/starts prerequisites), then the mutation check
+  mutation [all|core|changed]   mutation testing with PIT (docs/testing.md)
+  node ROLE            one node of ROLE (upload, orchestrator, worker, segment, all) in the foreground
+  netfaults            every network-fault case on test hosts (the suite runs the short ones)
   cluster [roles.conf] several processes per roles.conf on PostgreSQL + S3 with nginx in front
   status               each node of the cluster: role, id, pid, port, health
   kill NODE | start NODE   SIGKILL one node / start it again (failure demos)
   report [--session S] [--video V]   playback timeline per session from the event logs
+  fsck                 the bucket against the database: missing objects (exit 1), orphans by reason and age
+  soak [SECONDS] [SEED]  the delete/clean-up chaos run on a real cluster for longer (default 900 s)
+  net NODE partition|heal|clear [--from db|s3|nginx|NODE]   cut one test host off (all of it, or one path)
+  net NODE delay MS [JITTER_MS] [LOSS_PCT] [--from ...]    slow one test host's paths (docs/failures.md)
 EOF
 }
 
@@ -66,12 +79,18 @@ main() {
     up) cmd_up "$@" ;;
     stop) cmd_stop "$@" ;;
     test) cmd_test "$@" ;;
+    mutation) cmd_mutation "$@" ;;
+    node) cmd_node "$@" ;;
     report) cmd_report "$@" ;;
+    fsck) cmd_fsck "$@" ;;
+    soak) cmd_soak "$@" ;;
     bench) cmd_bench "$@" ;;
     cluster) cmd_cluster "$@" ;;
     status) cmd_status "$@" ;;
     kill) cmd_kill "$@" ;;
     start) cmd_start "$@" ;;
+    net) cmd_net "$@" ;;
+    netfaults) cmd_netfaults "$@" ;;
     build) build ;;
     ""|-h|--help|help) usage ;;
     *) usage; exit 2 ;;

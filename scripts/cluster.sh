@@ -26,9 +26,10 @@ CLUSTER_SETTINGS="SEGMENT_SECONDS TRANSCODE_SPLIT MAX_RUNG LEASE_SECONDS HEARTBE
   MAX_UPLOAD_BYTES UPLOAD_PART_BYTES MAX_CONCURRENT_UPLOADS TUS_EXPIRY_SECONDS TUS_JANITOR_SECONDS DB_POOL_SIZE
   LOG_DIR LOG_MAX_BYTES LOG_KEEP_FILES FFMPEG_PATH FFPROBE_PATH FFMPEG_X264_PRESET FFMPEG_STALL_SECONDS
   FFMPEG_TIMEOUT_BASE_SECONDS FFMPEG_TIMEOUT_PER_SOURCE_SECOND FFPROBE_TIMEOUT_SECONDS WORK_DIR_MAX_BYTES
+  GC_GRACE_SECONDS GC_INTERVAL_SECONDS GC_BATCH GC_DELETES_PER_SECOND DEPLOYMENT_ADOPT
   WEBHOOK_URLS WEBHOOK_SECRET WEBHOOK_TIMEOUT_SECONDS WEBHOOK_LEASE_SECONDS WEBHOOK_BACKOFF_BASE_SECONDS
   WEBHOOK_BACKOFF_MAX_SECONDS WEBHOOK_MAX_AGE_SECONDS WEBHOOK_POLL_SECONDS WEBHOOK_CONCURRENCY SSE_POLL_MILLIS
-  SSE_HEARTBEAT_SECONDS"
+  SSE_HEARTBEAT_SECONDS API_TOKEN"
 
 # Nine JVMs share one small machine: the serial collector and the client compiler (C1) start a node
 # in about half the CPU time of the defaults, and the per-node class-data archive halves it again.
@@ -94,7 +95,14 @@ start_java() {
       opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$NODE_CDS_DIR/$id.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
     fi
     if [ -f "$RUN_DIR/$id.out" ]; then mv -f "$RUN_DIR/$id.out" "$RUN_DIR/$id.out.1"; fi
-    start_process "$RUN_DIR" "$id" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${opts[@]}" \
+    # A node on a test host: its address, the database and S3 as that host reaches them (scripts/net.sh).
+    local host; host=$(host_of_id "$id")
+    local -a in_ns=()
+    if [[ $host == netns:* ]]; then
+      eval "$(net_node_env "$host")"
+      in_ns=(ip netns exec "$NODE_NETNS")
+    fi
+    start_process "$RUN_DIR" "$id" "${in_ns[@]}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${opts[@]}" \
       -cp "${VIDFORGE_CLASSPATH:-$JAR}" "$main" "$@" )
 }
 
@@ -112,7 +120,7 @@ start_s3() {
   tail -20 "$RUN_DIR/s3.out" >&2; die "the S3 server did not start (log: $RUN_DIR/s3.out)"
 }
 
-# The layout: "ID ROLE PORT" per line, comments and blank lines ignored.
+# The layout: "ID ROLE PORT [HOST]" per line, comments and blank lines ignored (HOST: scripts/net.sh).
 roles_of() { grep -vE '^\s*(#|$)' "$1" | awk 'NF>=3 {print $1, $2, $3}'; }
 
 check_roles() {
@@ -130,23 +138,35 @@ check_roles() {
 }
 
 
-port_of() { local p; read -r _ _ p <"$RUN_DIR/$1.node" 2>/dev/null && echo "$p"; }
+# The port a process holds on this machine's loopback; none for one on a test host (the 127.0.0.1 port
+# there is its control forwarder's, which stays open while the node is down).
+port_of() {
+  [ "$(host_of_id "$1")" = local ] || return 0
+  local p; read -r _ _ p <"$RUN_DIR/$1.node" 2>/dev/null && echo "$p"
+}
 
 # Server lines for one upstream: every node of the role, with the parameters the template gives.
 servers_of() {
   local conf=$1 want=$2 params=$3 id role port out=""
   while read -r id role port; do
     if [ "$role" = "$want" ] || [ "$role" = all ]; then
-      out+="${out:+$'\n'        }server 127.0.0.1:$port${params:+ $params};"
+      local addr=127.0.0.1 host
+      host=$(awk -v i="$id" '$1==i {print $2}' < <(hosts_of "$conf"))
+      if [[ $host == netns:* ]]; then addr=$(net_host_ip "${host#netns:}"); fi
+      out+="${out:+$'\n'        }server $addr:$port${params:+ $params};"
     fi
   done < <(roles_of "$conf")
   printf '%s' "$out"
 }
 
 # Fills nginx/nginx.conf.template: {{UPLOAD_SERVERS params}} / {{SEGMENT_SERVERS params}} become one
-# "server 127.0.0.1:PORT params;" line per node of that role; {{PREFIX}}, {{RUN_DIR}}, {{PORT}}.
+# "server ADDRESS:PORT params;" line per node of that role; {{PREFIX}}, {{RUN_DIR}}, {{LISTEN}}.
+# render_nginx CONF [K]: front door K (default 1) under DATA_DIR/nginx (K > 1: nginx-K). On test hosts
+# it listens on a UNIX socket in its own namespace (the root's 127.0.0.1:PORT+K-1 forwards to it).
 render_nginx() {
-  local conf=$1 prefix="$DATA_DIR/nginx" t list
+  local conf=$1 k=${2:-1} t list prefix listen
+  prefix=$(nginx_prefix "$k")
+  if uses_netns; then listen="unix:$(net_dir)/front$k.sock"; else listen="127.0.0.1:$((PORT + k - 1))"; fi
   mkdir -p "$prefix/tmp"
   t=$(cat "$ROOT/nginx/nginx.conf.template")
   local re='\{\{(UPLOAD|SEGMENT)_SERVERS( [^}]*)?\}\}'
@@ -157,23 +177,37 @@ render_nginx() {
     t=${t/"$whole"/"$list"}
   done
   t=${t//\{\{PREFIX\}\}/$prefix}
-  t=${t//\{\{RUN_DIR\}\}/$RUN_DIR}
-  t=${t//\{\{PORT\}\}/$PORT}
+  t=${t//\{\{PID_FILE\}\}/$RUN_DIR/$(nginx_id "$k").pid}
+  t=${t//\{\{LISTEN\}\}/$listen}
   printf '%s\n' "$t" >"$prefix/nginx.conf"
 }
 
+nginx_prefix() { if [ "${1:-1}" = 1 ]; then echo "$DATA_DIR/nginx"; else echo "$DATA_DIR/nginx-$1"; fi; }
+nginx_id() { if [ "${1:-1}" = 1 ]; then echo nginx; else echo "nginx-$1"; fi; }
+
+# start_nginx PORT [K]: front door K; on test hosts in namespace front K.
 start_nginx() {
-  local port=$1 conf="$DATA_DIR/nginx/nginx.conf" i
-  "$(nginx_bin)" -t -q -p "$DATA_DIR/nginx" -c "$conf" -e "$DATA_DIR/nginx/error.log" \
-    || die "nginx refuses $conf (see $DATA_DIR/nginx/error.log)"
-  "$(nginx_bin)" -p "$DATA_DIR/nginx" -c "$conf" -e "$DATA_DIR/nginx/error.log" \
-    || die "nginx did not start (see $DATA_DIR/nginx/error.log)"
-  printf 'nginx router %s\n' "$port" >"$RUN_DIR/nginx.node"
+  local port=$1 k=${2:-1} prefix conf id i
+  prefix=$(nginx_prefix "$k"); conf="$prefix/nginx.conf"; id=$(nginx_id "$k")
+  local -a in_ns=()
+  if uses_netns; then
+    in_ns=(ip netns exec "$(net_host_ns "front$k")")
+    echo "netns:front$k" >"$RUN_DIR/$id.host"
+  fi
+  "${in_ns[@]}" "$(nginx_bin)" -t -q -p "$prefix" -c "$conf" -e "$prefix/error.log" \
+    || die "nginx refuses $conf (see $prefix/error.log)"
+  "${in_ns[@]}" "$(nginx_bin)" -p "$prefix" -c "$conf" -e "$prefix/error.log" \
+    || die "nginx did not start (see $prefix/error.log)"
+  printf '%s router %s\n' "$id" "$port" >"$RUN_DIR/$id.node"
   for i in $(seq 1 40); do
-    [ -s "$RUN_DIR/nginx.pid" ] && port_in_use "$port" && return 0
+    if uses_netns; then
+      [ -s "$RUN_DIR/$id.pid" ] && [ -S "$(net_dir)/front$k.sock" ] && return 0
+    else
+      [ -s "$RUN_DIR/$id.pid" ] && port_in_use "$port" && return 0
+    fi
     sleep 0.25
   done
-  die "nginx did not listen on 127.0.0.1:$port (see $DATA_DIR/nginx/error.log)"
+  die "nginx did not answer on 127.0.0.1:$port (see $prefix/error.log)"
 }
 
 cmd_cluster() {
@@ -181,6 +215,7 @@ cmd_cluster() {
   [ -f "$conf" ] || die "no such roles file: $conf"
   conf="$(cd "$(dirname "$conf")" && pwd)/$(basename "$conf")"
   check_roles "$conf"
+  check_hosts "$conf"
   if [ -n "${VIDFORGE_CLASSPATH:-}" ]; then ensure_java; ensure_media_libs; else build; fi
   ensure_nginx
   ensure_cluster_database
@@ -190,9 +225,11 @@ cmd_cluster() {
     [ -e "$f" ] || continue
     if alive "$(cat "$f")"; then die "already running ($(basename "$f" .pid)); ./run.sh stop first"; fi
   done
-  rm -f "$RUN_DIR"/*.pid "$RUN_DIR"/*.node
+  net_down # test hosts a crashed earlier run of this DATA_DIR left behind
+  rm -f "$RUN_DIR"/*.pid "$RUN_DIR"/*.node "$RUN_DIR"/*.host
   # A port taken by something else would only show as a node that never becomes healthy.
-  local ports="$PORT"
+  local ports="$PORT" k
+  for k in $(seq 2 "${FRONT_DOORS:-1}"); do ports+=" $((PORT + k - 1))"; done
   [ -n "${S3_ENDPOINT:-}" ] || ports+=" ${S3_PORT:-9000}"
   while read -r id role port; do ports+=" $port"; done < <(roles_of "$conf")
   for port in $ports; do
@@ -200,8 +237,10 @@ cmd_cluster() {
   done
   write_cluster_env
   cp "$conf" "$RUN_DIR/roles.conf"
-  # From here on a failure stops whatever this command started.
+  while read -r id host; do echo "$host" >"$RUN_DIR/$id.host"; done < <(hosts_of "$conf")
+  # From here on a failure stops whatever this command started (namespaces and forwarders included).
   trap 'cluster_stop >/dev/null 2>&1 || true' EXIT
+  net_up "$conf"
   if [ -z "${S3_ENDPOINT:-}" ]; then
     say "starting the S3 server (port ${S3_PORT:-9000}, data in $DATA_DIR/s3)"
     start_s3 "${S3_PORT:-9000}"
@@ -210,9 +249,12 @@ cmd_cluster() {
     say "starting $id ($role) on 127.0.0.1:$port"
     start_node "$id" "$role" "$port"
   done < <(roles_of "$conf")
-  render_nginx "$conf"
-  say "starting nginx on 127.0.0.1:$PORT"
-  start_nginx "$PORT"
+  local k
+  for k in $(seq 1 "${FRONT_DOORS:-1}"); do
+    render_nginx "$conf" "$k"
+    say "starting nginx $k on 127.0.0.1:$((PORT + k - 1))${FRONT_DOORS:+ (front door $k of $FRONT_DOORS)}"
+    start_nginx "$((PORT + k - 1))" "$k"
+  done
   printf 'waiting for every node to be healthy'
   while read -r id role port; do
     wait_health "http://127.0.0.1:$port" 240 "$(cat "$RUN_DIR/$id.pid")" \
@@ -307,7 +349,8 @@ cluster_stop() {
   local f rest=()
   for f in "$RUN_DIR"/*.pid; do [ -e "$f" ] && rest+=("$(basename "$f" .pid)"); done
   [ ${#rest[@]} -eq 0 ] || stop_ids "${rest[@]}"
-  rm -f "$RUN_DIR"/*.pid "$RUN_DIR"/*.node "$RUN_DIR/cluster.env"
+  net_down
+  rm -f "$RUN_DIR"/*.pid "$RUN_DIR"/*.node "$RUN_DIR"/*.host "$RUN_DIR/cluster.env"
 }
 
 cmd_kill() {
@@ -331,10 +374,12 @@ cmd_start() {
   # shellcheck disable=SC1091
   JAVA_HOME=$(. "$RUN_DIR/cluster.env"; echo "$JAVA_HOME")
   [ -x "$JAVA_HOME/bin/java" ] || ensure_java
-  if port_in_use "$port"; then die "127.0.0.1:$port is in use"; fi
+  if [ -n "$(port_of "$id")" ] && port_in_use "$port"; then die "127.0.0.1:$port is in use"; fi
   case "$role" in
     s3) start_s3 "$port"; echo "started s3 (pid $(cat "$RUN_DIR/s3.pid"))"; return 0 ;;
-    router) start_nginx "$port"; echo "started nginx (pid $(cat "$RUN_DIR/nginx.pid"))"; return 0 ;;
+    router)
+      local k=${id#nginx}; k=${k#-}
+      start_nginx "$port" "${k:-1}"; echo "started $id (pid $(cat "$RUN_DIR/$id.pid"))"; return 0 ;;
   esac
   start_node "$id" "$role" "$port"
   printf 'waiting for %s' "$id"

@@ -147,7 +147,7 @@ EOF
 cmd_stop() {
   [ -d "$RUN_DIR" ] || { echo "nothing running"; return 0; }
   # A cluster stops in order, or one node alone: cluster_stop in the cluster section.
-  if [ -f "$RUN_DIR/cluster.env" ] || [ $# -gt 0 ]; then cluster_stop "$@"; return 0; fi
+  if [ -f "$RUN_DIR/cluster.env" ] || [ -d "$RUN_DIR/net" ] || [ $# -gt 0 ]; then cluster_stop "$@"; return 0; fi
   local f pid name stopped=0
   for f in "$RUN_DIR"/*.pid; do
     [ -e "$f" ] || continue
@@ -157,4 +157,18 @@ cmd_stop() {
   done
   rm -f "$RUN_DIR"/*.node "$RUN_DIR/cluster.env"
   [ "$stopped" -gt 0 ] || echo "nothing running"
+}
+
+# ./run.sh node ROLE: one node of one role in the foreground, with the JDK find_java picked (the jar needs
+# Java >= 21; a plain `java -jar` with an older default java fails with UnsupportedClassVersionError).
+# Settings come from the environment (docs/api.md#configuration); Ctrl-C stops it (it drains first).
+cmd_node() {
+  local role=${1:-}
+  case "$role" in
+    upload|orchestrator|worker|segment|all) ;;
+    *) die "usage: ./run.sh node upload|orchestrator|worker|segment|all" ;;
+  esac
+  build
+  say "one $role node with $JAVA_HOME ($(java_major "$JAVA_HOME/bin/java")) on port $PORT; Ctrl-C stops it"
+  PORT="$PORT" exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -jar "$JAR" --role="$role"
 }

@@ -1,5 +1,6 @@
 package io.vidforge;
 
+import io.vidforge.bucket.DeploymentMismatchException;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
 import java.util.Set;
@@ -31,7 +32,14 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Node node = Node.start(Settings.fromEnvironment(), roles);
+        Node node;
+        try {
+            node = Node.start(Settings.fromEnvironment(), roles);
+        } catch (DeploymentMismatchException e) {
+            System.err.println("VidForge refuses to start: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM (./run.sh stop) drains: the node stops taking new reads, finishes what it serves within
         // SHUTDOWN_GRACE_SECONDS, then stops its roles and its server (Node.close).

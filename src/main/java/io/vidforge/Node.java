@@ -136,6 +136,7 @@ public final class Node implements AutoCloseable {
         modules.forEach(m -> checks.putAll(m.healthChecks()));
         HttpRouting.Builder routing = HttpRouting.builder();
         routing.addFilter(drain);
+        routing.addFilter(new io.vidforge.http.ApiTokenGuard(platform.settings().get("API_TOKEN").orElse(null)));
         routing.addFilter(metrics.requestFilter());
         errorHandling(routing);
         routing.register("/health", new HealthService(platform.nodeId(), label, checks, platform.draining()::get));

@@ -1,8 +1,11 @@
 package io.vidforge;
 
+import io.vidforge.bucket.DeploymentId;
+import io.vidforge.bucket.DeploymentMismatchException;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
 import io.vidforge.db.Database;
+import io.vidforge.db.DatabaseClock;
 import io.vidforge.db.PgListener;
 import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRepository;
@@ -15,6 +18,7 @@ import io.vidforge.storage.ObjectStore;
 import io.vidforge.tasks.JobRepository;
 import io.vidforge.tasks.TaskSignals;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -39,6 +43,7 @@ public final class Platform implements AutoCloseable {
     private final Ladder ladder;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final DrainingRefusal drainingRefusal;
+    private Optional<String> deploymentProblem = Optional.empty();
 
     private Platform(Settings settings, String nodeId, Clock clock, EmbeddedS3 embeddedS3, ObjectStore store,
                      Database db, EventLog eventLog) {
@@ -48,7 +53,8 @@ public final class Platform implements AutoCloseable {
         this.embeddedS3 = embeddedS3;
         this.store = store;
         this.db = db;
-        this.sql = new Sql(db.dataSource());
+        // Leases run on the database's clock; a test whose clock moves by hand stands it in for that too.
+        this.sql = new Sql(db.dataSource(), clock instanceof DatabaseClock byHand ? byHand : DatabaseClock.SERVER);
         // On PostgreSQL a NOTIFY in the job's own transaction wakes the leading orchestrator at commit;
         // on H2 (one process) the orchestrator's poll finds it within POLL_MILLIS.
         this.jobs = new JobRepository(sql, c -> {
@@ -81,7 +87,18 @@ public final class Platform implements AutoCloseable {
             store.ensureBucket();
             db = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
             log = EventLog.open(settings.logDir(), nodeId, settings.logMaxBytes(), settings.logKeepFiles());
-            return new Platform(settings, nodeId, clock, embedded, store, db, log);
+            Platform p = new Platform(settings, nodeId, clock, embedded, store, db, log);
+            boolean reportOnly = DeploymentId.REPORT.equals(settings.string(DeploymentId.CHECK_SETTING, ""));
+            p.deploymentProblem = new DeploymentId(p.sql, store, p.videos::any).check(settings.flag("DEPLOYMENT_ADOPT", false),
+                    !reportOnly);
+            if (p.deploymentProblem.isPresent() && !reportOnly) {
+                log = null;
+                db = null;
+                embedded = null;
+                p.close();
+                throw new DeploymentMismatchException(p.deploymentProblem.get());
+            }
+            return p;
         } catch (RuntimeException e) {
             if (log != null) {
                 log.close();
@@ -106,6 +123,11 @@ public final class Platform implements AutoCloseable {
     public JobRepository jobs() { return jobs; }
     public EventLog eventLog() { return eventLog; }
     public Ladder ladder() { return ladder; }
+
+    /** Why database and bucket do not belong together (only when opened to report it, as fsck is). */
+    public Optional<String> deploymentProblem() {
+        return deploymentProblem;
+    }
 
     public Events events(Role role) {
         return eventLog.forRole(role.id());

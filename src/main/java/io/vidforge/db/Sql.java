@@ -18,9 +18,25 @@ public final class Sql {
     public static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource ds;
+    private final DatabaseClock clock;
 
     public Sql(DataSource ds) {
+        this(ds, DatabaseClock.SERVER);
+    }
+
+    public Sql(DataSource ds, DatabaseClock clock) {
         this.ds = ds;
+        this.clock = clock;
+    }
+
+    /** The SQL expression for the database's current time in epoch milliseconds (see {@link DatabaseClock}). */
+    public String now() {
+        return clock.nowMillisSql();
+    }
+
+    /** The database's current time in epoch milliseconds. */
+    public long databaseMillis() {
+        return queryOne("SELECT " + now(), rs -> rs.getLong(1)).orElseThrow();
     }
 
     @FunctionalInterface

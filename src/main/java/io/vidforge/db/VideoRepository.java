@@ -60,8 +60,48 @@ public final class VideoRepository {
 
     /** The raw object key of any video with these bytes (under any profile), to store them only once. */
     public Optional<String> rawKeyOf(String contentSha256) {
-        return sql.queryOne("SELECT raw_key FROM videos WHERE content_sha256 = ? ORDER BY created_at, video_id"
-                + " FETCH FIRST 1 ROWS ONLY", rs -> rs.getString(1), contentSha256);
+        return sql.queryOne("SELECT raw_key FROM videos WHERE content_sha256 = ? AND status <> ?"
+                + " ORDER BY created_at, video_id FETCH FIRST 1 ROWS ONLY", rs -> rs.getString(1), contentSha256,
+                VideoStatus.DELETED.id());
+    }
+
+    /** Whether the database has any video at all (the deployment-id check at node start). */
+    public boolean any() {
+        return sql.queryOne("SELECT 1 FROM videos FETCH FIRST 1 ROWS ONLY", rs -> 1).isPresent();
+    }
+
+    /** Whether a live (not deleted) video refers to {@code rawKey}: the storage clean-up's question. */
+    public static boolean rawKeyReferenced(Connection c, String rawKey) throws SQLException {
+        return Sql.queryOne(c, "SELECT 1 FROM videos WHERE raw_key = ? AND status <> ? FETCH FIRST 1 ROWS ONLY",
+                rs -> 1, rawKey, VideoStatus.DELETED.id()).isPresent();
+    }
+
+    /**
+     * What every video row (tombstones included) refers to in the bucket, page by page in id order, for
+     * the storage clean-up and fsck.
+     */
+    public void forEachRefs(java.util.function.Consumer<VideoRefs> each) {
+        String after = "";
+        while (true) {
+            List<VideoRefs> page = sql.query("SELECT video_id, status, generation, raw_key, variants_json,"
+                    + " published_prefix, poster_key, updated_at FROM videos WHERE video_id > ? ORDER BY video_id"
+                    + " LIMIT 500", VideoRepository::mapRefs, after);
+            page.forEach(each);
+            if (page.size() < 500) {
+                return;
+            }
+            after = page.get(page.size() - 1).videoId();
+        }
+    }
+
+    public Optional<VideoRefs> refs(Connection c, String videoId) throws SQLException {
+        return Sql.queryOne(c, "SELECT video_id, status, generation, raw_key, variants_json, published_prefix,"
+                + " poster_key, updated_at FROM videos WHERE video_id = ?", VideoRepository::mapRefs, videoId);
+    }
+
+    public Optional<VideoRefs> refs(String videoId) {
+        return sql.queryOne("SELECT video_id, status, generation, raw_key, variants_json, published_prefix,"
+                + " poster_key, updated_at FROM videos WHERE video_id = ?", VideoRepository::mapRefs, videoId);
     }
 
     /**
@@ -74,6 +114,9 @@ public final class VideoRepository {
         if (status != null) {
             q.append(" AND status = ?");
             args.add(status.id());
+        } else {
+            q.append(" AND status <> ?"); // deleted videos leave the listing (asked for by name they still show)
+            args.add(VideoStatus.DELETED.id());
         }
         if (afterId != null) {
             q.append(" AND (created_at < (SELECT created_at FROM videos WHERE video_id = ?)"
@@ -85,6 +128,15 @@ public final class VideoRepository {
         q.append(" ORDER BY created_at DESC, video_id DESC LIMIT ?");
         args.add(limit);
         return sql.query(q.toString(), VideoRepository::map, args.toArray());
+    }
+
+    /**
+     * Videos deleted (tombstones whose row changed) since {@code sinceMillis}: segment nodes poll this to
+     * stop serving them and drop their cached bytes.
+     */
+    public List<String> deletedSince(long sinceMillis) {
+        return sql.query("SELECT video_id FROM videos WHERE status = ? AND updated_at >= ?", rs -> rs.getString(1),
+                VideoStatus.DELETED.id(), sinceMillis);
     }
 
     /** The poster image's S3 key of a published video. */
@@ -106,6 +158,7 @@ public final class VideoRepository {
         long now = clock.millis();
         try {
             return sql.inTransaction(c -> {
+                claimRaw(c, v.rawKey());
                 Sql.update(c, "INSERT INTO videos (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         v.videoId(), v.contentSha256(), v.profile(), VideoStatus.UPLOADED.id(), v.title(),
                         v.originalFilename(), v.contentType(), v.sizeBytes(), v.rawKey(), 1, null, null, null,
@@ -119,6 +172,56 @@ public final class VideoRepository {
                 return false;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Brings a video back with new raw bytes as a new generation in {@code uploaded}, with its job: a
+     * deleted video uploaded again, or a live one whose raw object is missing (repaired by a duplicate
+     * upload). Conditional on the generation and status the caller saw, so of concurrent uploads exactly
+     * one restarts it; the outputs of earlier generations become garbage for the clean-up. The caller has
+     * ended the old generation's tasks in the same transaction. False when the row had moved on.
+     */
+    public boolean restart(Connection c, Video seen, Video fresh, String reason) throws SQLException {
+        long now = clock.millis();
+        claimRaw(c, fresh.rawKey());
+        int gen = seen.generation() + 1;
+        int n = Sql.update(c, "UPDATE videos SET status = ?, generation = ?, raw_key = ?, size_bytes = ?, title = ?,"
+                        + " original_filename = ?, content_type = ?, source_json = NULL, variants_json = NULL,"
+                        + " published_prefix = NULL, poster_key = NULL, error_code = NULL, error_message = NULL,"
+                        + " updated_at = ? WHERE video_id = ? AND generation = ? AND status = ?",
+                VideoStatus.UPLOADED.id(), gen, fresh.rawKey(), fresh.sizeBytes(), fresh.title(),
+                fresh.originalFilename(), fresh.contentType(), now, seen.videoId(), seen.generation(), seen.status().id());
+        if (n != 1) {
+            return false;
+        }
+        recordChange(c, seen.videoId(), VideoStatus.UPLOADED, gen, now, reason, null);
+        jobs.insertPending(c, seen.videoId(), gen, reason, now);
+        return true;
+    }
+
+    /**
+     * THE delete: {@code from} → {@code deleted} for {@code generation}, with its history entry, in the
+     * caller's transaction (which has ended the generation's tasks). Every deletion goes through here, so
+     * whatever must happen atomically with it (an outbox row, say) belongs here. The tombstone forgets the
+     * published ladder: its objects are garbage from now on. True when this call deleted the video.
+     */
+    public boolean markDeleted(Connection c, String videoId, int generation, VideoStatus from, String detail)
+            throws SQLException {
+        long now = clock.millis();
+        int n = Sql.update(c, "UPDATE videos SET status = ?, variants_json = NULL, published_prefix = NULL,"
+                        + " poster_key = NULL, updated_at = ? WHERE video_id = ? AND generation = ? AND status = ?",
+                VideoStatus.DELETED.id(), now, videoId, generation, from.id());
+        if (n == 1) {
+            recordChange(c, videoId, VideoStatus.DELETED, generation, now, detail, null);
+        }
+        return n == 1;
+    }
+
+    /** Refuses a raw object the clean-up is deleting right now (see {@link ObjectMarks#claimForReference}). */
+    private static void claimRaw(Connection c, String rawKey) throws SQLException {
+        if (!ObjectMarks.claimForReference(c, rawKey)) {
+            throw new ObjectSweptException(rawKey);
         }
     }
 
@@ -237,6 +340,18 @@ public final class VideoRepository {
 
     private static String truncate(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private static VideoRefs mapRefs(ResultSet rs) throws SQLException {
+        String variants = rs.getString("variants_json");
+        try {
+            return new VideoRefs(rs.getString("video_id"), VideoStatus.parse(rs.getString("status")),
+                    rs.getInt("generation"), rs.getString("raw_key"),
+                    variants == null ? List.of() : Json.MAPPER.readValue(variants, VARIANTS),
+                    rs.getString("published_prefix"), rs.getString("poster_key"), rs.getLong("updated_at"));
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable JSON column for video " + rs.getString("video_id"), e);
+        }
     }
 
     private static Video map(ResultSet rs) throws SQLException {

@@ -43,4 +43,12 @@ public final class WebhookOutbox {
                 + " VALUES (?, ?, ?, ?, ?)", id, videoId, type(status), Json.write(body), at);
         return id;
     }
+
+    /**
+     * Removes events older than {@code before} (the deliveries' owner removes their deliveries first, by
+     * the same event time). Returns how many.
+     */
+    public static int prune(Sql sql, long before) {
+        return sql.update("DELETE FROM webhook_events WHERE created_at < ?", before);
+    }
 }

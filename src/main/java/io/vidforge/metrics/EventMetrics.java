@@ -33,6 +33,8 @@ public final class EventMetrics implements EventLog.Listener {
     private final MetricsRegistry.Counter taskEvents;
     private final MetricsRegistry.Counter retries;
     private final MetricsRegistry.Histogram taskSeconds;
+    private final MetricsRegistry.Counter gcObjects;
+    private final MetricsRegistry.Counter gcBytes;
     private final MetricsRegistry.Counter webhooks;
     private final Map<String, Long> openAttempts = new LinkedHashMap<>();
 
@@ -67,6 +69,11 @@ public final class EventMetrics implements EventLog.Listener {
         taskSeconds = r.histogram("vidforge_task_duration_seconds",
                 "Claim-to-outcome time of task attempts on this node, by kind and outcome.", TASK_BUCKETS,
                 "kind", "outcome");
+        gcObjects = r.counter("vidforge_gc_objects_total",
+                "Storage clean-up: objects marked unreferenced, deleted after the second pass, or unmarked"
+                        + " (referenced again), by reason.", "action", "reason");
+        gcBytes = r.counter("vidforge_gc_bytes_total", "Storage clean-up: bytes marked and deleted, by reason.",
+                "action", "reason");
         webhooks = r.counter("vidforge_webhook_deliveries_total",
                 "Webhook delivery attempts by this node: sent (2xx), failed (retried later) or dead (given up).",
                 "outcome");
@@ -105,6 +112,11 @@ public final class EventMetrics implements EventLog.Listener {
             case "TASK_HEARTBEAT_LOST" -> {
                 taskEvents.inc(event, kind(f));
                 ended(f, "lease_lost");
+            }
+            case "GC_MARKED", "GC_DELETED", "GC_UNMARKED" -> {
+                String action = event.substring(3).toLowerCase(Locale.ROOT);
+                gcObjects.inc(action, lower(f.get("reason")));
+                gcBytes.add(asLong(f.get("bytes")), action, lower(f.get("reason")));
             }
             case "WEBHOOK_SENT" -> webhooks.inc("sent");
             case "WEBHOOK_FAILED" -> webhooks.inc("failed");

@@ -2,7 +2,6 @@ package io.vidforge.orchestrator;
 
 import io.vidforge.events.Events;
 import io.vidforge.tasks.LeaderLease;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.logging.Level;
@@ -20,23 +19,21 @@ final class LeaderElector {
     private final String owner;
     private final Duration ttl;
     private final Events events;
-    private final Clock clock;
     private volatile boolean leading;
     private long term;
 
-    LeaderElector(LeaderLease lease, String owner, Duration ttl, Events events, Clock clock) {
+    LeaderElector(LeaderLease lease, String owner, Duration ttl, Events events) {
         this.lease = lease;
         this.owner = owner;
         this.ttl = ttl;
         this.events = events;
-        this.clock = clock;
     }
 
     /** Takes or renews the lease; true when this node leads until now + ttl. */
     synchronized boolean lead() {
         OptionalLong held;
         try {
-            held = lease.acquire(owner, clock.instant(), ttl);
+            held = lease.acquire(owner, ttl);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "leader lease renewal failed: " + e.getMessage());
             held = OptionalLong.empty();

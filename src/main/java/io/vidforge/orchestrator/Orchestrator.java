@@ -25,11 +25,11 @@ public final class Orchestrator implements AutoCloseable {
         Events events = platform.events(Role.ORCHESTRATOR);
         TaskOutcomes outcomes = new TaskOutcomes(store, Backoff.of(settings), events, platform.clock());
         this.elector = new LeaderElector(new LeaderLease(store.sql(), LeaderLease.ORCHESTRATOR), platform.nodeId(),
-                settings.leaderLease(), events, platform.clock());
+                settings.leaderLease(), events);
         this.starter = new JobStarter(store, events, platform.clock());
         this.planner = new Planner(store, outcomes, platform.ladder(),
                 TranscodeSplit.parse(platform.settings().transcodeSplit()), settings.maxAttempts(), events, platform.clock());
-        this.detector = new StuckTaskDetector(store.tasks(), outcomes, settings.stall(), events, platform.clock());
+        this.detector = new StuckTaskDetector(store.tasks(), outcomes, settings.stall(), events);
     }
 
     /** One pass; true when it changed something, so the loop runs the next pass at once. */

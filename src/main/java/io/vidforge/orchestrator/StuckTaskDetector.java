@@ -6,7 +6,6 @@ import io.vidforge.tasks.Task;
 import io.vidforge.tasks.TaskEvents;
 import io.vidforge.tasks.TaskOutcomes;
 import io.vidforge.tasks.TaskRepository;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.logging.Level;
@@ -26,18 +25,18 @@ final class StuckTaskDetector {
     private final TaskOutcomes outcomes;
     private final Duration stall;
     private final Events events;
-    private final Clock clock;
 
-    StuckTaskDetector(TaskRepository tasks, TaskOutcomes outcomes, Duration stall, Events events, Clock clock) {
+    StuckTaskDetector(TaskRepository tasks, TaskOutcomes outcomes, Duration stall, Events events) {
         this.tasks = tasks;
         this.outcomes = outcomes;
         this.stall = stall;
         this.events = events;
-        this.clock = clock;
     }
 
     int run() {
-        Instant now = clock.instant();
+        // Leases and progress times are written on the database's clock, so they are judged on it too: an
+        // orchestrator whose own clock runs ahead must not expire a lease early.
+        Instant now = tasks.databaseNow();
         int handled = 0;
         for (Task t : tasks.leaseExpired(now, BATCH)) {
             long overdue = now.toEpochMilli() - t.leaseExpiresAt().toEpochMilli();

@@ -120,7 +120,7 @@ public final class HtmlReport {
         for (SessionReport.NodeSpan n : s.nodes()) {
             h.append("<tr><td class=\"n\">").append(Format.offset(n.from())).append("</td><td class=\"n\">")
                     .append(Format.offset(n.to())).append("</td><td>").append(esc(n.node())).append("</td><td class=\"n\">")
-                    .append(n.requests()).append("</td></tr>\n");
+                    .append(n.requests()).append(n.sessionStart() ? " (session start)" : "").append("</td></tr>\n");
         }
         h.append("</table>\n");
     }
@@ -179,7 +179,7 @@ public final class HtmlReport {
             if (to - from > 60) {
                 g.append(text(from + 4, bandY + 13, "start", esc(ns.node())).replace("<text ", "<text fill=\"#fff\" "));
             }
-            if (i > 0) {
+            if (i > 0 && !nodes.get(i - 1).sessionStart()) { // leaving the node that started the session is no change
                 g.append(line(from, TOP, from, bandY + BAND_HEIGHT, "#555", "4 3"));
                 g.append(text(from + 3, TOP + 11, "start", "→ " + esc(ns.node())));
             }

@@ -74,6 +74,12 @@ public final class SessionAnalyzer {
         return out;
     }
 
+    /**
+     * Runs of consecutive requests on one node. A session's first master playlist may come from any node
+     * (a player asking {@code /play/{id}/master.m3u8} without a session has none to be routed by: that
+     * node makes one up); when the next request is on another node, that master is the session's start,
+     * marked as such and not counted as a node change.
+     */
     private static List<SessionReport.NodeSpan> nodes(List<LogEvent> serves, Instant start) {
         List<SessionReport.NodeSpan> out = new ArrayList<>();
         int i = 0;
@@ -83,8 +89,9 @@ public final class SessionAnalyzer {
             while (j + 1 < serves.size() && same(serves.get(j + 1).node(), node)) {
                 j++;
             }
+            boolean sessionStart = i == 0 && j == 0 && serves.size() > 1 && "master".equals(serves.get(0).kind());
             out.add(new SessionReport.NodeSpan(node, Duration.between(start, serves.get(i).ts()),
-                    Duration.between(start, serves.get(j).ts()), j - i + 1));
+                    Duration.between(start, serves.get(j).ts()), j - i + 1, sessionStart));
             i = j + 1;
         }
         return out;

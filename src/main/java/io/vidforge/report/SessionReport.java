@@ -24,8 +24,9 @@ public record SessionReport(
         return Duration.between(start, end);
     }
 
+    /** Moves from one node to another; leaving the node that only answered the first master is none. */
     public int nodeChanges() {
-        return Math.max(0, nodes.size() - 1);
+        return Math.max(0, nodes.size() - 1 - (!nodes.isEmpty() && nodes.get(0).sessionStart() ? 1 : 0));
     }
 
     /** A variant of the ladder as seen in this session's lines. */
@@ -53,8 +54,11 @@ public record SessionReport(
     public record Cap(Duration at, long kbps, String node) {
     }
 
-    /** Consecutive requests answered by one node. */
-    public record NodeSpan(String node, Duration from, Duration to, int requests) {
+    /**
+     * Consecutive requests answered by one node. {@code sessionStart}: only the session's first master,
+     * from a node other than the next one (any node may start a session), so not a node change.
+     */
+    public record NodeSpan(String node, Duration from, Duration to, int requests, boolean sessionStart) {
     }
 
     /** SERVE lines with a cache outcome (playlists, init and media segments); masters are not cached. */

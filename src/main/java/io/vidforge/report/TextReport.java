@@ -71,8 +71,8 @@ public final class TextReport {
         sb.append("   nodes: ").append(s.nodes().size()).append(" span(s), ").append(s.nodeChanges())
                 .append(" change(s)\n");
         for (SessionReport.NodeSpan n : s.nodes()) {
-            sb.append(String.format(Locale.ROOT, "     %10s .. %10s  %-16s %d request(s)%n", Format.offset(n.from()),
-                    Format.offset(n.to()), n.node(), n.requests()));
+            sb.append(String.format(Locale.ROOT, "     %10s .. %10s  %-16s %d request(s)%s%n", Format.offset(n.from()),
+                    Format.offset(n.to()), n.node(), n.requests(), n.sessionStart() ? "  (session start)" : ""));
         }
         return sb.toString();
     }

@@ -121,6 +121,23 @@ public final class SegmentCache {
         return cache.size();
     }
 
+    /**
+     * Drops every cached object of a video (its keys all hold {@code /{videoId}/}); returns how many bytes
+     * were dropped.
+     */
+    public long dropVideo(String videoId) {
+        String marker = "/" + videoId + "/";
+        long[] bytes = {0};
+        cache.asMap().entrySet().removeIf(e -> {
+            if (e.getKey().contains(marker)) {
+                bytes[0] += e.getValue().length();
+                return true;
+            }
+            return false;
+        });
+        return bytes[0];
+    }
+
     public void invalidateAll() {
         cache.invalidateAll();
     }

@@ -17,6 +17,7 @@ public final class SegmentModule implements RoleModule {
     private final SegmentCache cache;
     private final ReadAhead readAhead;
     private final PlaybackRoutes service;
+    private final DeletionWatch deletions;
 
     public SegmentModule(Platform platform) {
         this(platform, new S3Origin(platform.store()));
@@ -29,9 +30,11 @@ public final class SegmentModule implements RoleModule {
         this.cache = new SegmentCache(origin, settings.cacheBytes());
         this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
                 settings.prefetchQueue(), platform.nodeId());
-        this.service = new PlaybackRoutes(platform.nodeId(), platform.drainingRefusal(),
-                new VideoCatalog(platform.videos()::find, settings.videoCacheTtl()), cache, readAhead, events,
-                platform.videos()::posterKey);
+        VideoCatalog catalog = new VideoCatalog(platform.videos()::find, settings.videoCacheTtl());
+        this.service = new PlaybackRoutes(platform.nodeId(), platform.drainingRefusal(), catalog, cache, readAhead,
+                events, platform.videos()::posterKey);
+        this.deletions = new DeletionWatch(platform.videos()::deletedSince, catalog, cache,
+                platform.events(Role.SEGMENT), platform.clock(), settings.videoCacheTtl());
     }
 
     @Override
@@ -56,11 +59,13 @@ public final class SegmentModule implements RoleModule {
     @Override
     public void start() {
         readAhead.start();
+        deletions.start();
     }
 
     /** Stops read-ahead and new origin reads of misses; requests still in flight are answered without them. */
     @Override
     public void close() {
+        deletions.close();
         readAhead.close();
         service.close();
     }

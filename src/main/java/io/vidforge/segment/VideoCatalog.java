@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  * S3) for the TTL plus the refresh's read (the whole outage, while the database is out). A refresh that
  * has not answered in {@link #REFRESH_GIVE_UP} no longer blocks the next one (a stalled connection has no
  * query timeout). Videos that are not ready are not cached, so playback starts the moment the video is
- * published. A TTL of 0 reads the database on every request.
+ * published. A TTL of 0 reads the database on every request. A deleted video is {@link #forget forgotten}
+ * by {@link DeletionWatch} within the TTL and then answers 410 VIDEO_DELETED.
  */
 public final class VideoCatalog {
     private static final Logger LOG = Logger.getLogger(VideoCatalog.class.getName());
@@ -71,6 +72,11 @@ public final class VideoCatalog {
         return known.video();
     }
 
+    /** Drops the copy of a video (it was deleted): the next request reads the database and is refused. */
+    public void forget(String videoId) {
+        ready.invalidate(videoId);
+    }
+
     /** True when this request starts the video's refresh: none is running, or the running one gave up. */
     private boolean claimRefresh(String videoId, long now) {
         Long started = refreshing.putIfAbsent(videoId, now);
@@ -86,6 +92,9 @@ public final class VideoCatalog {
     private Video load(String videoId) {
         Video v = lookup.apply(videoId)
                 .orElseThrow(() -> ApiException.notFound("There is no video " + videoId + "."));
+        if (v.status() == VideoStatus.DELETED) {
+            throw new ApiException(410, "VIDEO_DELETED", "The video " + videoId + " was deleted.");
+        }
         if (!playable(v)) {
             throw new ApiException(409, "VIDEO_NOT_READY", "The video is " + v.status().id()
                     + "; it can be played once it is ready (GET /videos/" + videoId + " shows its progress).");

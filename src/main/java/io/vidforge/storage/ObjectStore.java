@@ -179,6 +179,41 @@ public final class ObjectStore {
         });
     }
 
+    /** One listed object: key, size and when it was written (epoch milliseconds). */
+    public record StoredObject(String key, long size, long modifiedAt) {
+    }
+
+    /**
+     * Every object under {@code prefix}, in key order, one listing page (1,000 keys) at a time, so a large
+     * bucket is walked without holding it in memory.
+     */
+    public void forEachObject(String prefix, java.util.function.Consumer<StoredObject> each) {
+        call("list " + prefix, () -> {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(bucket).prefix(prefix).recursive(true).build())) {
+                Item it = r.get();
+                if (!it.isDir()) {
+                    long modified = it.lastModified() == null ? 0 : it.lastModified().toInstant().toEpochMilli();
+                    each.accept(new StoredObject(it.objectName(), it.size(), modified));
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Whether any object's key starts with {@code prefix} (reads one listing page at most). */
+    public boolean hasObjects(String prefix) {
+        return call("list " + prefix, () -> {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(bucket).prefix(prefix).recursive(true).maxKeys(1).build())) {
+                if (!r.get().isDir()) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
     public void deletePrefix(String prefix) {
         for (String key : list(prefix)) {
             delete(key);

@@ -2,15 +2,14 @@ package io.vidforge.tasks;
 
 import io.vidforge.db.Sql;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * One named lease row in leader_lease. Whoever holds it (or finds it expired) may take it until
  * {@code now + ttl}; {@code term} grows on every change of owner, so log lines of two leaders that
- * briefly overlapped (a paused leader waking up) can be told apart. Clocks of the nodes are assumed to
- * agree to well within the TTL.
+ * briefly overlapped (a paused leader waking up) can be told apart. The lease runs on the database's
+ * clock ({@link io.vidforge.db.DatabaseClock}), so orchestrators whose clocks disagree still agree on it.
  */
 public final class LeaderLease {
     public static final String ORCHESTRATOR = "orchestrator";
@@ -27,12 +26,11 @@ public final class LeaderLease {
     }
 
     /** Takes or renews the lease; the term when {@code owner} holds it now, empty when another does. */
-    public OptionalLong acquire(String owner, Instant now, Duration ttl) {
-        long t = now.toEpochMilli();
+    public OptionalLong acquire(String owner, Duration ttl) {
         return sql.inTransaction(c -> {
             int n = Sql.update(c, "UPDATE leader_lease SET term = CASE WHEN owner = ? THEN term ELSE term + 1 END,"
-                    + " owner = ?, expires_at = ? WHERE name = ? AND (owner = ? OR expires_at < ?)",
-                    owner, owner, t + ttl.toMillis(), name, owner, t);
+                    + " owner = ?, expires_at = " + sql.now() + " + ? WHERE name = ? AND (owner = ? OR expires_at < "
+                    + sql.now() + ")", owner, owner, ttl.toMillis(), name, owner);
             if (n != 1) {
                 return OptionalLong.empty();
             }

@@ -28,14 +28,17 @@ public final class TaskRepository {
         this.sql = sql;
     }
 
-    /** Inserts one task of a plan; the unique key (video, generation, kind, variant) rejects a second. */
+    /**
+     * Inserts one task of a plan; the unique key (video, generation, kind, variant) rejects a second. It is
+     * due at once by the database's clock (the returned task's {@code nextRunAt} is the node's {@code now}).
+     */
     public Task insert(Connection c, String videoId, int generation, TaskKind kind, String variant, TaskState state,
                        int maxAttempts, Instant at) throws SQLException {
         long now = at.toEpochMilli();
         long id = Sql.insertReturningKey(c, "INSERT INTO tasks (video_id, generation, kind, variant, state, attempt,"
                         + " max_attempts, version, next_run_at, progress, created_at, updated_at)"
-                        + " VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, 0, ?, ?)", "task_id",
-                videoId, generation, kind, variant, state, maxAttempts, now, now, now);
+                        + " VALUES (?, ?, ?, ?, ?, 0, ?, 0, " + sql.now() + ", 0, ?, ?)", "task_id",
+                videoId, generation, kind, variant, state, maxAttempts, now, now);
         return new Task(id, videoId, generation, kind, variant, state, 0, maxAttempts, 0, null, null, at, 0, null, null,
                 null);
     }
@@ -45,6 +48,8 @@ public final class TaskRepository {
      * locks, then one is locked by primary key with SKIP LOCKED and leased under a version check. H2 2.5
      * locks every row a {@code FOR UPDATE ... ORDER BY ... LIMIT 1} matches, not just the one returned,
      * which would make concurrent claimers find nothing; locking by key behaves alike on both databases.
+     * Due-ness, the lease, its start and the progress time are all the database's clock
+     * ({@link io.vidforge.db.DatabaseClock}); {@code now} (the node's clock) is only the row's updated_at.
      */
     public Optional<Task> claim(String owner, Set<TaskKind> kinds, Instant now, Duration lease) {
         if (kinds.isEmpty()) {
@@ -52,28 +57,26 @@ public final class TaskRepository {
         }
         long t = now.toEpochMilli();
         String in = String.join(", ", Collections.nCopies(kinds.size(), "?"));
-        Object[] args = new Object[kinds.size() + 2];
-        args[0] = t;
-        System.arraycopy(kinds.toArray(), 0, args, 1, kinds.size());
+        Object[] args = new Object[kinds.size() + 1];
+        System.arraycopy(kinds.toArray(), 0, args, 0, kinds.size());
         args[args.length - 1] = CANDIDATES;
-        List<Long> candidates = sql.query("SELECT task_id FROM tasks WHERE state = 'READY' AND next_run_at <= ?"
+        List<Long> candidates = sql.query("SELECT task_id FROM tasks WHERE state = 'READY' AND next_run_at <= " + sql.now()
                 + " AND kind IN (" + in + ") ORDER BY next_run_at, task_id LIMIT ?", rs -> rs.getLong(1), args);
         for (long id : candidates) {
             Optional<Task> claimed = sql.inTransaction(c -> {
                 Optional<Task> row = Sql.queryOne(c, "SELECT " + COLUMNS + " FROM tasks WHERE task_id = ?"
-                        + " AND state = 'READY' AND next_run_at <= ? FOR UPDATE SKIP LOCKED", TaskRepository::map, id, t);
+                        + " AND state = 'READY' AND next_run_at <= " + sql.now() + " FOR UPDATE SKIP LOCKED",
+                        TaskRepository::map, id);
                 if (row.isEmpty()) {
                     return Optional.<Task>empty(); // taken or being taken by another worker
                 }
-                Task r = row.get();
-                long expires = t + lease.toMillis();
-                int n = Sql.update(c, "UPDATE tasks SET state = 'RUNNING', owner = ?, lease_expires_at = ?, heartbeat_at = ?,"
-                                + " progress = 0, progress_at = ?, version = version + 1, attempt = attempt + 1,"
-                                + " updated_at = ? WHERE task_id = ? AND version = ?",
-                        owner, expires, t, t, t, id, r.version());
-                return n != 1 ? Optional.<Task>empty() : Optional.of(new Task(id, r.videoId(), r.generation(), r.kind(),
-                        r.variant(), TaskState.RUNNING, r.attempt() + 1, r.maxAttempts(), r.version() + 1, owner,
-                        Instant.ofEpochMilli(expires), r.nextRunAt(), 0, now, r.lastError(), null));
+                int n = Sql.update(c, "UPDATE tasks SET state = 'RUNNING', owner = ?, lease_expires_at = " + sql.now()
+                                + " + ?, heartbeat_at = " + sql.now() + ", progress = 0, progress_at = " + sql.now()
+                                + ", version = version + 1, attempt = attempt + 1, updated_at = ?"
+                                + " WHERE task_id = ? AND version = ?",
+                        owner, lease.toMillis(), t, id, row.get().version());
+                return n != 1 ? Optional.<Task>empty()
+                        : Sql.queryOne(c, "SELECT " + COLUMNS + " FROM tasks WHERE task_id = ?", TaskRepository::map, id);
             });
             if (claimed.isPresent()) {
                 return claimed;
@@ -85,12 +88,13 @@ public final class TaskRepository {
     /**
      * Renews the lease and records progress. {@code progress_at} moves only when progress advanced, so
      * a worker that renews without advancing is visibly stalled. False: the claim is no longer ours.
+     * The lease and progress times are the database's clock; {@code now} is only the row's updated_at.
      */
     public boolean heartbeat(Task claim, double progress, boolean advanced, Instant now, Duration lease) {
-        long t = now.toEpochMilli();
-        return sql.update("UPDATE tasks SET lease_expires_at = ?, heartbeat_at = ?, progress = ?,"
-                        + " progress_at = COALESCE(?, progress_at), updated_at = ?" + Fence.holder(claim).where(),
-                Fence.holder(claim).args(t + lease.toMillis(), t, progress, advanced ? t : null, t)) == 1;
+        return sql.update("UPDATE tasks SET lease_expires_at = " + sql.now() + " + ?, heartbeat_at = " + sql.now()
+                        + ", progress = ?, progress_at = CASE WHEN ? = 1 THEN " + sql.now() + " ELSE progress_at END,"
+                        + " updated_at = ?" + Fence.holder(claim).where(),
+                Fence.holder(claim).args(lease.toMillis(), progress, advanced ? 1 : 0, now.toEpochMilli())) == 1;
     }
 
     public int markDone(Connection c, Fence f, String resultJson, Instant now) throws SQLException {
@@ -108,13 +112,15 @@ public final class TaskRepository {
      * Back to READY at {@code nextRunAt}. {@code countAttempt} false gives the claim's attempt back (the
      * next claim has the same attempt number): the attempt ended for a reason outside the task, such as
      * an object-store outage, and must not use up the task's budget. The version still moves on, so
-     * every claim keeps a fencing token and an output prefix of its own.
+     * every claim keeps a fencing token and an output prefix of its own. The delay {@code nextRunAt - now}
+     * is counted from the database's clock, like every time a claim compares against.
      */
     public int requeue(Connection c, Fence f, Instant nextRunAt, String error, Instant now, boolean countAttempt)
             throws SQLException {
-        return Sql.update(c, "UPDATE tasks SET state = 'READY', owner = NULL, lease_expires_at = NULL, next_run_at = ?,"
-                        + " attempt = attempt - ?, version = version + 1, last_error = ?, updated_at = ?" + f.where(),
-                f.args(nextRunAt.toEpochMilli(), countAttempt ? 0 : 1, clip(error), now.toEpochMilli()));
+        return Sql.update(c, "UPDATE tasks SET state = 'READY', owner = NULL, lease_expires_at = NULL, next_run_at = "
+                        + sql.now() + " + ?, attempt = attempt - ?, version = version + 1, last_error = ?, updated_at = ?"
+                        + f.where(), f.args(nextRunAt.toEpochMilli() - now.toEpochMilli(), countAttempt ? 0 : 1,
+                clip(error), now.toEpochMilli()));
     }
 
     public int markFailed(Connection c, Fence f, String error, Instant now) throws SQLException {
@@ -136,9 +142,9 @@ public final class TaskRepository {
 
     /** WAITING → READY once its dependencies are done (the fan-in of PUBLISH). */
     public int promote(Connection c, Task waiting, Instant now) throws SQLException {
-        long t = now.toEpochMilli();
-        return Sql.update(c, "UPDATE tasks SET state = 'READY', next_run_at = ?, version = version + 1, updated_at = ?"
-                + " WHERE task_id = ? AND version = ? AND state = 'WAITING'", t, t, waiting.taskId(), waiting.version());
+        return Sql.update(c, "UPDATE tasks SET state = 'READY', next_run_at = " + sql.now() + ", version = version + 1,"
+                + " updated_at = ? WHERE task_id = ? AND version = ? AND state = 'WAITING'", now.toEpochMilli(),
+                waiting.taskId(), waiting.version());
     }
 
     public Optional<Task> find(long taskId) {
@@ -155,6 +161,11 @@ public final class TaskRepository {
         return sql.query("SELECT " + COLUMNS.replaceAll("(^|, )", "$1t.") + " FROM tasks t JOIN jobs j"
                 + " ON j.video_id = t.video_id AND j.generation = t.generation WHERE j.state = 'PLANNED'"
                 + " ORDER BY t.task_id", TaskRepository::map);
+    }
+
+    /** The database's clock now: the {@code now} that {@link #leaseExpired} and {@link #stalled} are given. */
+    public Instant databaseNow() {
+        return Instant.ofEpochMilli(sql.databaseMillis());
     }
 
     public List<Task> leaseExpired(Instant now, int limit) {

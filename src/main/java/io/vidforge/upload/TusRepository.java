@@ -1,5 +1,6 @@
 package io.vidforge.upload;
 
+import io.vidforge.db.ObjectMarks;
 import io.vidforge.db.Sql;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,7 +50,8 @@ final class TusRepository {
             int n = Sql.update(c, "UPDATE tus_uploads SET upload_offset = ?, updated_at = ?, expires_at = ?"
                             + " WHERE upload_id = ? AND upload_offset = ? AND state = ?",
                     fromOffset + length, now, now + expiry.toMillis(), id, fromOffset, TusUpload.State.RECEIVING.name());
-            if (n != 1) {
+            if (n != 1 || !ObjectMarks.claimForReference(c, objectKey)) {
+                c.rollback(); // the chunk is refused: another request took the offset, or the clean-up its object
                 return false;
             }
             Sql.update(c, "INSERT INTO tus_chunks (upload_id, chunk_offset, chunk_length, object_key) VALUES (?,?,?,?)",

@@ -2,11 +2,13 @@ package io.vidforge.upload;
 
 import io.vidforge.Platform;
 import io.vidforge.config.Role;
+import io.vidforge.db.ObjectSweptException;
 import io.vidforge.events.Events;
 import io.vidforge.http.ApiException;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.storage.ObjectStore;
+import io.vidforge.tasks.VideoRestart;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.util.Optional;
@@ -19,19 +21,27 @@ import java.util.logging.Logger;
  * decides which of many concurrent uploads of the same bytes, on any number of upload nodes, creates the
  * video; its object becomes the video's raw object as it is, without a copy. Every other upload is a
  * duplicate and removes its own object, as does an upload of bytes already stored for another profile
- * (that video's object is reused). A failed or cut-off stream leaves no row and no object.
+ * (that video's object is reused). A failed or cut-off stream leaves no row and no object. The same bytes
+ * as a deleted video bring it back as a new generation on this upload's own object, and a duplicate of a
+ * live video whose raw object is missing repairs it the same way ({@link VideoRestart}); an object the
+ * storage clean-up is deleting is never referred to (docs/design.md, "Deleting videos and collecting
+ * storage").
  */
 public final class UploadIngest {
     private static final Logger LOG = Logger.getLogger(UploadIngest.class.getName());
 
+    private static final int RACE_TRIES = 10;
+
     private final Platform platform;
     private final ObjectStore store;
     private final Events events;
+    private final VideoRestart restarts;
 
     public UploadIngest(Platform platform) {
         this.platform = platform;
         this.store = platform.store();
         this.events = platform.events(Role.UPLOAD);
+        this.restarts = new VideoRestart(platform.sql(), platform.videos(), platform.clock());
     }
 
     public record Result(Video video, boolean duplicate) {
@@ -75,58 +85,102 @@ public final class UploadIngest {
         return commit(uploadKey, counted, meta, started);
     }
 
-    /** Records the video unless it exists; removes the upload's object whenever no video refers to it. */
+    /**
+     * Records the video unless it is live already; removes the upload's object whenever no video refers to
+     * it. A deleted video comes back (a new generation on this upload's object), and so does a live one
+     * whose raw object is missing from the bucket. Every decision is a conditional write that the database
+     * orders against concurrent uploads, deletes and the storage clean-up; a lost race reads again.
+     */
     private Result commit(String uploadKey, LimitedDigestStream counted, Meta meta, long started) {
         String sha = counted.sha256Hex();
         String videoId = ContentId.videoId(sha, platform.ladder().profileId());
-        Optional<Video> existing;
-        Optional<String> stored;
-        try {
-            existing = platform.videos().find(videoId);
-            stored = existing.isPresent() ? Optional.empty() : platform.videos().rawKeyOf(sha);
-        } catch (RuntimeException e) {
-            safeDelete(uploadKey);
-            throw e;
-        }
-        if (existing.isPresent()) {
-            safeDelete(uploadKey);
-            return duplicate(existing.get());
-        }
-        boolean ownObject = stored.isEmpty();
-        if (!ownObject) {
-            safeDelete(uploadKey); // the same bytes under another profile: keep one copy
-        }
-        String rawKey = stored.orElse(uploadKey);
         long now = platform.clock().millis();
-        Video v = new Video(videoId, sha, platform.ladder().profileId(), VideoStatus.UPLOADED,
+        Video fresh = new Video(videoId, sha, platform.ladder().profileId(), VideoStatus.UPLOADED,
                 clip(meta.title(), 512), clip(meta.filename(), 512), clip(meta.contentType(), 255),
-                counted.count(), rawKey, 1, null, null, null, null, now, now);
-        boolean inserted;
+                counted.count(), uploadKey, 1, null, null, null, null, now, now);
         try {
-            inserted = platform.videos().insertNew(v);
-        } catch (RuntimeException e) {
-            // The insert may have committed before the failure reached us: the object may be the video's
-            // raw object now, so it stays (at worst an unreferenced object, never a video without bytes).
-            if (ownObject) {
-                events.event("UPLOAD_OBJECT_KEPT").with("video_id", videoId).with("object_key", uploadKey)
-                        .with("message", "the insert failed with an unknown outcome; the object is garbage"
-                                + " unless videos.raw_key refers to it: " + e.getMessage()).emit();
+            for (int i = 0; i < RACE_TRIES; i++) {
+                Optional<Video> existing = platform.videos().find(videoId);
+                Optional<Result> r;
+                if (existing.isEmpty()) {
+                    r = insert(fresh, sha, counted, started);
+                } else if (existing.get().status() == VideoStatus.DELETED) {
+                    r = restart(existing.get(), fresh, "re-upload", counted, started);
+                } else if (!store.exists(existing.get().rawKey())) {
+                    events.event("RAW_OBJECT_MISSING").with("video_id", videoId)
+                            .with("raw_key", existing.get().rawKey()).with("status", existing.get().status().id()).emit();
+                    r = restart(existing.get(), fresh, "repair", counted, started);
+                } else {
+                    safeDelete(uploadKey);
+                    return duplicate(existing.get());
+                }
+                if (r.isPresent()) {
+                    return r.get();
+                }
             }
+        } catch (ObjectSweptException e) {
+            safeDelete(uploadKey);
+            throw new ApiException(503, "UPLOAD_EXPIRED", "The upload's stored bytes were collected before they"
+                    + " could be recorded (the node stalled for longer than GC_GRACE_SECONDS); upload again.");
+        } catch (RuntimeException e) {
+            // The write may have committed before the failure reached us: the object may be the video's
+            // raw object now, so it stays (at worst an unreferenced object, which the clean-up removes).
+            events.event("UPLOAD_OBJECT_KEPT").with("video_id", videoId).with("object_key", uploadKey)
+                    .with("message", "the database write failed with an unknown outcome; the object is garbage"
+                            + " unless videos.raw_key refers to it: " + e.getMessage()).emit();
             throw e;
         }
-        if (!inserted) {
-            if (ownObject) {
-                safeDelete(uploadKey);
+        throw new IllegalStateException("video " + videoId + " kept changing under " + RACE_TRIES + " uploads");
+    }
+
+    /** A new video; empty when another upload inserted it first (the caller reads it again). */
+    private Optional<Result> insert(Video fresh, String sha, LimitedDigestStream counted, long started) {
+        // The same bytes under another profile: refer to that object and keep one copy, unless the clean-up
+        // is removing it at this very moment (then this upload's own object serves).
+        Optional<String> stored = platform.videos().rawKeyOf(sha);
+        if (stored.isPresent()) {
+            try {
+                if (platform.videos().insertNew(withRaw(fresh, stored.get()))) {
+                    safeDelete(fresh.rawKey());
+                    return Optional.of(created(fresh, 1, counted, started, null));
+                }
+                return Optional.empty();
+            } catch (ObjectSweptException e) {
+                LOG.info("raw object " + stored.get() + " is being collected; keeping the upload's own object");
             }
-            return duplicate(platform.videos().find(videoId).orElseThrow());
         }
+        if (platform.videos().insertNew(fresh)) {
+            return Optional.of(created(fresh, 1, counted, started, null));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Result> restart(Video seen, Video fresh, String reason, LimitedDigestStream counted,
+                                     long started) {
+        if (!restarts.restart(seen, fresh, reason)) {
+            return Optional.empty();
+        }
+        return Optional.of(created(fresh, seen.generation() + 1, counted, started, seen));
+    }
+
+    private Result created(Video fresh, int generation, LimitedDigestStream counted, long started, Video before) {
+        String videoId = fresh.videoId();
         Video created = platform.videos().find(videoId).orElseThrow();
         events.event("UPLOAD_RECEIVED").with("video_id", videoId).with("size_bytes", counted.count())
-                .with("content_sha256", sha).with("original_filename", meta.filename())
-                .with("duration_ms", (System.nanoTime() - started) / 1_000_000).emit();
-        events.event("STATE_CHANGE").with("video_id", videoId).withNullable("from", null).with("to", "uploaded")
-                .with("generation", 1).emit();
+                .with("content_sha256", fresh.contentSha256()).with("original_filename", fresh.originalFilename())
+                .with("duration_ms", (System.nanoTime() - started) / 1_000_000)
+                .with("restarted_from", before == null ? null : before.status().id()).emit();
+        events.event("STATE_CHANGE").with("video_id", videoId)
+                .withNullable("from", before == null ? null : before.status().id()).with("to", "uploaded")
+                .with("generation", generation).with("reason", before == null ? null
+                        : before.status() == VideoStatus.DELETED ? "re-upload" : "repair").emit();
         return new Result(created, false);
+    }
+
+    private static Video withRaw(Video v, String rawKey) {
+        return new Video(v.videoId(), v.contentSha256(), v.profile(), v.status(), v.title(), v.originalFilename(),
+                v.contentType(), v.sizeBytes(), rawKey, v.generation(), v.source(), v.variants(), v.errorCode(),
+                v.errorMessage(), v.createdAt(), v.updatedAt());
     }
 
     private Result duplicate(Video v) {

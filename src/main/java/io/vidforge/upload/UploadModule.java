@@ -46,7 +46,7 @@ public final class UploadModule implements RoleModule {
                 platform.settings().seconds("SSE_HEARTBEAT_SECONDS", 15), platform.draining()::get);
         routing.get("/videos/{id}/events", stream::handle)
                 .any("/videos/{id}/events", io.vidforge.http.Handlers.methodNotAllowed());
-        routing.register("/videos", new VideoApiService(platform.videos(), platform.events(Role.UPLOAD)));
+        routing.register("/videos", new VideoApiService(platform.videos(), platform.events(Role.UPLOAD), platform.clock()));
     }
 
     /** Abandoned resumable uploads expire and their data is removed, by whichever upload node runs first. */

@@ -12,12 +12,17 @@ import io.vidforge.http.Responses;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.tasks.TaskRepository;
+import io.vidforge.tasks.VideoDeletion;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code GET /videos}, {@code GET /videos/{id}} and the manual trigger {@code POST /videos/{id}/process}. */
+/**
+ * {@code GET /videos}, {@code GET /videos/{id}}, {@code DELETE /videos/{id}} and the manual trigger
+ * {@code POST /videos/{id}/process}.
+ */
 public final class VideoApiService implements HttpService {
     private static final int DEFAULT_LIMIT = 20;
     private static final int MAX_LIMIT = 100;
@@ -25,17 +30,19 @@ public final class VideoApiService implements HttpService {
     private final VideoRepository videos;
     private final VideoView view;
     private final Events events;
+    private final VideoDeletion deletion;
 
-    VideoApiService(VideoRepository videos, Events events) {
+    VideoApiService(VideoRepository videos, Events events, Clock clock) {
         this.videos = videos;
         this.view = new VideoView(new TaskRepository(videos.sql()));
         this.events = events;
+        this.deletion = new VideoDeletion(videos.sql(), videos, events, clock);
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::list).any("/", Handlers.methodNotAllowed())
-                .get("/{id}", this::get).any("/{id}", Handlers.methodNotAllowed())
+                .get("/{id}", this::get).delete("/{id}", this::delete).any("/{id}", Handlers.methodNotAllowed())
                 .post("/{id}/process", this::process).any("/{id}/process", Handlers.methodNotAllowed());
     }
 
@@ -44,12 +51,25 @@ public final class VideoApiService implements HttpService {
         Responses.json(res, 200, view.render(v, videos.history(v.videoId())));
     }
 
+    /**
+     * 202 and the video is deleted (its running generation stopped, its bytes left to the storage
+     * clean-up); again 202 when it is deleted already.
+     */
+    private void delete(ServerRequest req, ServerResponse res) {
+        Video v = load(req.path().pathParameters().get("id"));
+        deletion.delete(v.videoId());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("video_id", v.videoId());
+        body.put("status", VideoStatus.DELETED.id());
+        Responses.json(res, 202, body);
+    }
+
     private void list(ServerRequest req, ServerResponse res) {
         VideoStatus status = req.query().first("status").map(s -> {
             try {
                 return VideoStatus.parse(s);
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("INVALID_STATUS", "status must be one of uploaded, processing, ready, failed.");
+                throw ApiException.badRequest("INVALID_STATUS", "status must be one of uploaded, processing, ready, failed, deleted.");
             }
         }).orElse(null);
         int limit = req.query().first("limit").map(VideoApiService::parseLimit).orElse(DEFAULT_LIMIT);
@@ -71,6 +91,10 @@ public final class VideoApiService implements HttpService {
     private void process(ServerRequest req, ServerResponse res) {
         Video v = load(req.path().pathParameters().get("id"));
         boolean force = req.query().first("force").map(Boolean::parseBoolean).orElse(false);
+        if (v.status() == VideoStatus.DELETED) {
+            throw new ApiException(410, "VIDEO_DELETED",
+                    "The video was deleted; upload the same bytes again to bring it back.");
+        }
         if (v.status() == VideoStatus.READY && !force) {
             throw new ApiException(409, "ALREADY_READY",
                     "The video is already ready; POST /videos/" + v.videoId() + "/process?force=true to process it again.");

@@ -38,9 +38,10 @@ final class VideoView {
         m.put("updated_at", Json.timestamp(v.updatedAt()));
         m.put("source", v.source());
         m.put("variants", v.variants() == null ? List.of() : v.variants().stream().map(VideoView::variant).toList());
-        m.put("playback_url", "/play/" + v.videoId() + "/master.m3u8");
+        boolean live = v.status().live();
+        m.put("playback_url", live ? "/play/" + v.videoId() + "/master.m3u8" : null);
         m.put("poster_url", v.status() == VideoStatus.READY ? "/play/" + v.videoId() + "/poster.jpg" : null);
-        m.put("player_url", "/player/?v=" + v.videoId());
+        m.put("player_url", live ? "/player/?v=" + v.videoId() : null);
         m.put("attempts", tasks.stream().mapToInt(ProgressView::attempt).max().orElse(0));
         m.put("generation", v.generation());
         m.put("error", v.errorCode() == null ? null : Map.of("code", v.errorCode(),

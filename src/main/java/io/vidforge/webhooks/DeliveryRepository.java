@@ -40,15 +40,17 @@ final class DeliveryRepository {
     }
 
     /**
-     * Adds a PENDING delivery to {@code endpoint} for every event that has none yet. Idempotent; when two
-     * nodes race, one insert fails on the primary key and its rows come with the next pass.
+     * Adds a PENDING delivery to {@code endpoint} for every event since {@code since} that has none yet (an
+     * endpoint added later gets the events of the last WEBHOOK_MAX_AGE_SECONDS, not all history).
+     * Idempotent; when two nodes race, one insert fails on the primary key and its rows come with the next
+     * pass.
      */
-    int fanOut(String endpoint, long now) {
+    int fanOut(String endpoint, long now, long since) {
         try {
             return sql.update("INSERT INTO webhook_deliveries (endpoint, event_seq, video_id, state, attempts, version,"
                     + " next_at, created_at, updated_at) SELECT ?, e.seq, e.video_id, 'PENDING', 0, 0, ?, e.created_at, ?"
-                    + " FROM webhook_events e WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
-                    + " WHERE d.endpoint = ? AND d.event_seq = e.seq)", endpoint, now, now, endpoint);
+                    + " FROM webhook_events e WHERE e.created_at >= ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+                    + " WHERE d.endpoint = ? AND d.event_seq = e.seq)", endpoint, now, now, since, endpoint);
         } catch (DataAccessException e) {
             if (Sql.isUniqueViolation(e)) {
                 return 0;
@@ -117,6 +119,16 @@ final class DeliveryRepository {
         return sql.update("UPDATE webhook_deliveries SET state = ?, next_at = ?, last_status = ?, last_error = ?,"
                 + " updated_at = ? WHERE endpoint = ? AND event_seq = ? AND version = ?",
                 dead ? DEAD : PENDING, nextAt, status, truncate(error), now, c.endpoint(), c.seq(), c.version()) == 1;
+    }
+
+    /**
+     * Removes deliveries, and then the outbox events, of events older than {@code before}: both go by the
+     * event's time, and fan-out only looks at events younger than the maximum age, so nothing pruned can
+     * come back or be left half.
+     */
+    int prune(long before) {
+        int n = sql.update("DELETE FROM webhook_deliveries WHERE created_at < ?", before);
+        return n + io.vidforge.db.WebhookOutbox.prune(sql, before);
     }
 
     /** Deliveries by state (lower case), every state included. */

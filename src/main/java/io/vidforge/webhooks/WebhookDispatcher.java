@@ -25,6 +25,7 @@ import java.util.logging.Logger;
 public final class WebhookDispatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class.getName());
     private static final int BATCH = 100;
+    private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 
     private final WebhookSettings settings;
     private final DeliveryRepository repo;
@@ -34,6 +35,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Clock clock;
     private final String owner;
     private final ExecutorService pool;
+    private long nextPrune;
 
     WebhookDispatcher(WebhookSettings settings, DeliveryRepository repo, Events events, Clock clock, String owner) {
         this.settings = settings;
@@ -51,9 +53,17 @@ public final class WebhookDispatcher implements AutoCloseable {
     /** One pass; true when something was delivered or failed (more may be due at once). */
     public boolean runOnce() {
         long now = clock.millis();
+        if (now >= nextPrune) {
+            // Kept for twice the retry window, then removed: the outbox does not grow without bound.
+            repo.prune(now - 2 * settings.maxAge().toMillis());
+            nextPrune = now + PRUNE_EVERY.toMillis();
+        }
+        if (!settings.enabled()) {
+            return false;
+        }
         List<String> endpoints = settings.urls().stream().map(URI::toString).toList();
         for (String e : endpoints) {
-            repo.fanOut(e, now);
+            repo.fanOut(e, now, now - settings.maxAge().toMillis());
         }
         List<Future<Boolean>> running = new ArrayList<>();
         for (Object[] d : repo.due(endpoints, now, BATCH)) {

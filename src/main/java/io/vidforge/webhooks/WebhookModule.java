@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * Webhook delivery on an upload or orchestrator node: a loop running {@link WebhookDispatcher} every
- * {@code WEBHOOK_POLL_SECONDS} when {@code WEBHOOK_URLS} is set, and {@code GET /admin/webhooks}, which
+ * {@code WEBHOOK_POLL_SECONDS} (it delivers when {@code WEBHOOK_URLS} is set, and removes outbox rows
+ * older than twice {@code WEBHOOK_MAX_AGE_SECONDS} either way), and {@code GET /admin/webhooks}, which
  * lists deliveries (dead ones with {@code ?state=dead}) so a delivery that gave up stays visible.
  */
 public final class WebhookModule implements RoleModule {
@@ -86,9 +87,7 @@ public final class WebhookModule implements RoleModule {
 
     @Override
     public void start() {
-        if (settings.enabled()) {
-            loop.start();
-        }
+        loop.start(); // delivers when WEBHOOK_URLS is set; prunes old outbox rows either way
     }
 
     @Override

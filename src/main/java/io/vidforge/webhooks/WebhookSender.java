@@ -1,6 +1,5 @@
 package io.vidforge.webhooks;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,14 +32,24 @@ final class WebhookSender {
                 .header("VidForge-Event-Id", eventId)
                 .header("VidForge-Event-Type", type)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        // The request timeout ends at the response headers; a receiver that then trickles its body must not
+        // hold the delivery (and its lease) either, so the whole exchange is bounded too.
+        java.util.concurrent.CompletableFuture<HttpResponse<Void>> f =
+                client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
         try {
-            HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> r = f.get(timeout.toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
             return new Result(r.statusCode(), r.statusCode() / 100 == 2 ? null : "HTTP " + r.statusCode());
-        } catch (java.net.http.HttpTimeoutException e) {
-            return new Result(null, "no answer within " + timeout.toMillis() + " ms");
-        } catch (IOException e) {
-            return new Result(null, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (java.util.concurrent.TimeoutException e) {
+            f.cancel(true);
+            return new Result(null, "no complete answer within " + timeout.toMillis() * 2 + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.net.http.HttpTimeoutException) {
+                return new Result(null, "no answer within " + timeout.toMillis() + " ms");
+            }
+            return new Result(null, c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage()));
         } catch (InterruptedException e) {
+            f.cancel(true);
             Thread.currentThread().interrupt();
             return new Result(null, "interrupted (node stopping)");
         }

@@ -27,8 +27,9 @@ public record WebhookSettings(List<URI> urls, String secret, Duration timeout, D
         }
         Duration timeout = s.seconds("WEBHOOK_TIMEOUT_SECONDS", 10);
         return new WebhookSettings(urls, secret, timeout,
-                // A delivery whose node died mid-request is sent again once its lease is over.
-                s.seconds("WEBHOOK_LEASE_SECONDS", timeout.toMillis() / 1000.0 + 20),
+                // A delivery whose node died mid-request is sent again once its lease is over; a live
+                // sender gives up after twice the timeout, well inside it.
+                s.seconds("WEBHOOK_LEASE_SECONDS", timeout.toMillis() / 1000.0 * 2 + 20),
                 s.seconds("WEBHOOK_BACKOFF_BASE_SECONDS", 5), s.seconds("WEBHOOK_BACKOFF_MAX_SECONDS", 3600),
                 s.seconds("WEBHOOK_MAX_AGE_SECONDS", 24 * 3600), s.seconds("WEBHOOK_POLL_SECONDS", 1),
                 s.integer("WEBHOOK_CONCURRENCY", 4));

@@ -140,6 +140,10 @@ final class AttemptRunner {
                 if (left <= 0) {
                     LOG.log(Level.WARNING, "could not report the " + outcome + " of task " + run.task().taskId()
                             + "; its lease will expire and it will be retried: " + e.getMessage());
+                    // The claim is given up, visibly: by now the task may be someone else's.
+                    TaskEvents.of(events, "TASK_HEARTBEAT_LOST", run.task()).with("version", run.task().version())
+                            .with("reason", "lease ran out while the database was unreachable; the " + outcome
+                                    + " is dropped").emit();
                     return;
                 }
                 LOG.log(Level.WARNING, "could not report the " + outcome + " of task " + run.task().taskId()

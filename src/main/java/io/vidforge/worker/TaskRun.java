@@ -30,8 +30,13 @@ final class TaskRun implements TaskContext {
     private Thread handlerThread;
 
     TaskRun(Task task) {
+        this(task, task.leaseExpiresAt());
+    }
+
+    /** {@code localLeaseEnd}: when the lease runs out by this worker's clock (the row's time is the database's). */
+    TaskRun(Task task, Instant localLeaseEnd) {
         this.task = task;
-        this.leaseExpiresAt = task.leaseExpiresAt();
+        this.leaseExpiresAt = localLeaseEnd;
         String step = task.kind().name().toLowerCase(Locale.ROOT) + (task.variant().isEmpty() ? "" : "-" + task.variant());
         // Unique per claim (the version changes with every claim), so no two attempts share an object key.
         this.outputPrefix = "videos/" + task.videoId() + "/g" + task.generation() + "/" + step + "/a" + task.attempt()

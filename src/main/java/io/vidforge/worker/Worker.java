@@ -13,6 +13,7 @@ import io.vidforge.tasks.TaskSettings;
 import io.vidforge.tasks.TaskStore;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,8 +92,9 @@ public final class Worker implements AutoCloseable {
         }
         while (!closing && slots.tryAcquire()) {
             Optional<Task> next;
+            Instant asked = clock.instant();
             try {
-                next = store.tasks().claim(nodeId, handlers.keySet(), clock.instant(), settings.lease());
+                next = store.tasks().claim(nodeId, handlers.keySet(), asked, settings.lease());
             } catch (RuntimeException e) {
                 slots.release();
                 throw e;
@@ -101,7 +103,9 @@ public final class Worker implements AutoCloseable {
                 slots.release();
                 break;
             }
-            TaskRun run = new TaskRun(next.get());
+            // The lease is on the database's clock; this worker times its own end of it on its own clock, from
+            // before it asked, so it gives up no later than the database takes the task back.
+            TaskRun run = new TaskRun(next.get(), asked.plus(settings.lease()));
             running.put(run.task().taskId(), run);
             TaskEvents.of(events, "TASK_CLAIMED", run.task()).with("version", run.task().version())
                     .with("lease_expires_at", Json.timestamp(run.task().leaseExpiresAt().toEpochMilli())).emit();

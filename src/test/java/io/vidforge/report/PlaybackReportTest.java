@@ -199,6 +199,25 @@ class PlaybackReportTest {
     }
 
     @Test
+    void a_first_master_from_another_node_is_the_sessions_start_and_one_failover_is_one_node_change() throws IOException {
+        // /play/{id}/master.m3u8 without a session: any node answers it and names the session.
+        line("segment-3", 0, "SERVE", "S1", VIDEO, "kind", "master", "bytes", 400, "duration_ms", 1.2);
+        serve("segment-1", 10, "720p", "playlist", -1, "MISS");
+        serve("segment-1", 100, "720p", "segment", 0, "MISS");
+        serve("segment-2", 2000, "720p", "segment", 1, "MISS"); // segment-1 cut off: one failover
+        serve("segment-2", 4000, "720p", "segment", 2, "HIT");
+        for (var e : files.entrySet()) {
+            Files.write(dir.resolve(e.getKey() + ".jsonl"), e.getValue());
+        }
+        SessionReport s = PlaybackReport.build(dir, Optional.empty(), Optional.empty()).session("S1");
+        assertEquals(List.of("segment-3", "segment-1", "segment-2"), s.nodes().stream().map(SessionReport.NodeSpan::node).toList());
+        assertEquals(List.of(true, false, false), s.nodes().stream().map(SessionReport.NodeSpan::sessionStart).toList());
+        assertEquals(1, s.nodeChanges(), "the session's start is not a node change; the failover is one");
+        assertTrue(TextReport.render(PlaybackReport.build(dir, Optional.empty(), Optional.empty()))
+                .contains("(session start)"));
+    }
+
+    @Test
     void a_download_the_player_abandoned_is_neither_a_load_nor_a_switch() throws IOException {
         serve("segment-1", 100, "480p", "segment", 0, "MISS");
         // The player tried 720p for segment 1, gave up mid-body, and loaded 480p instead.

@@ -191,16 +191,16 @@ class TaskQueueTest {
         Platform p = platform("lease");
         LeaderLease lease = new LeaderLease(p.sql(), LeaderLease.ORCHESTRATOR);
         Duration ttl = Duration.ofSeconds(10);
-        long term = lease.acquire("o1", clock.instant(), ttl).orElseThrow();
-        assertTrue(lease.acquire("o2", clock.instant(), ttl).isEmpty(), "held by o1");
+        long term = lease.acquire("o1", ttl).orElseThrow();
+        assertTrue(lease.acquire("o2", ttl).isEmpty(), "held by o1");
         clock.advance(Duration.ofSeconds(5));
-        assertEquals(term, lease.acquire("o1", clock.instant(), ttl).orElseThrow(), "renewal keeps the term");
+        assertEquals(term, lease.acquire("o1", ttl).orElseThrow(), "renewal keeps the term");
         clock.advance(Duration.ofSeconds(9));
-        assertTrue(lease.acquire("o2", clock.instant(), ttl).isEmpty(), "renewed 9 s ago: still o1's");
+        assertTrue(lease.acquire("o2", ttl).isEmpty(), "renewed 9 s ago: still o1's");
         clock.advance(Duration.ofSeconds(2));
-        assertEquals(term + 1, lease.acquire("o2", clock.instant(), ttl).orElseThrow(), "expired: o2 takes over");
-        assertTrue(lease.acquire("o1", clock.instant(), ttl).isEmpty(), "the old leader cannot renew");
+        assertEquals(term + 1, lease.acquire("o2", ttl).orElseThrow(), "expired: o2 takes over");
+        assertTrue(lease.acquire("o1", ttl).isEmpty(), "the old leader cannot renew");
         assertTrue(lease.release("o2"));
-        assertEquals(term + 2, lease.acquire("o1", clock.instant(), ttl).orElseThrow(), "released: taken at once");
+        assertEquals(term + 2, lease.acquire("o1", ttl).orElseThrow(), "released: taken at once");
     }
 }

@@ -94,15 +94,22 @@ public final class ClusterHarness implements ClusterView, AutoCloseable {
         this.s3Port = ports.get(1);
         Map<String, Integer> perRole = new LinkedHashMap<>();
         List<NodeSpec> specs = new ArrayList<>();
+        Map<String, String> hostOf = new LinkedHashMap<>();
         for (int i = 0; i < roles.size(); i++) {
-            String role = roles.get(i);
+            // "role" or "role@HOST" (roles.conf's 4th column: local, netns:NAME)
+            String[] roleAndHost = roles.get(i).split("@", 2);
+            String role = roleAndHost[0];
             int n = perRole.merge(role, 1, Integer::sum);
             specs.add(new NodeSpec(role + "-" + n, role, ports.get(i + 2)));
+            if (roleAndHost.length == 2) {
+                hostOf.put(role + "-" + n, roleAndHost[1]);
+            }
         }
         this.nodes = List.copyOf(specs);
         this.rolesFile = dataDir.resolve("roles.conf");
         StringBuilder sb = new StringBuilder("# written by ClusterHarness (" + name + ")\n");
-        nodes.forEach(s -> sb.append(s.id()).append(' ').append(s.role()).append(' ').append(s.port()).append('\n'));
+        nodes.forEach(s -> sb.append(s.id()).append(' ').append(s.role()).append(' ').append(s.port())
+                .append(hostOf.containsKey(s.id()) ? " " + hostOf.get(s.id()) : "").append('\n'));
         Files.writeString(rolesFile, sb.toString());
 
         Map<String, String> e = new LinkedHashMap<>();
@@ -140,6 +147,30 @@ public final class ClusterHarness implements ClusterView, AutoCloseable {
         } catch (RuntimeException | Error e) {
             c.close();
             throw e;
+        }
+    }
+
+    /**
+     * Test hosts (roles.conf HOST netns:NAME) need root (network namespaces), ip, iptables and socat:
+     * missing, the tests that use them are skipped, except under CI=true where it fails.
+     */
+    public static void requireTestHosts() {
+        requirePrerequisites();
+        List<String> missing = new ArrayList<>();
+        if (!"root".equals(System.getProperty("user.name"))) {
+            missing.add("root (ip netns add)");
+        }
+        for (String tool : List.of("ip", "iptables", "socat")) {
+            if (!onPath(tool) && !Files.isExecutable(Path.of("/usr/sbin", tool))) {
+                missing.add(tool);
+            }
+        }
+        if (!missing.isEmpty()) {
+            String msg = "test hosts need " + String.join(", ", missing);
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                throw new AssertionError(msg + " (CI=true: a missing prerequisite fails)");
+            }
+            Assumptions.abort(msg);
         }
     }
 
@@ -261,9 +292,14 @@ public final class ClusterHarness implements ClusterView, AutoCloseable {
         }
     }
 
-    /** Remembers every PID in RUN_DIR, so close() can stop by PID what run.sh did not. */
+    /** Remembers every PID in RUN_DIR (and its test-host forwarders'), so close() can stop by PID what run.sh did not. */
     private synchronized void recordPids() {
-        try (Stream<Path> files = Files.list(runDir())) {
+        recordPids(runDir());
+        recordPids(runDir().resolve("net"));
+    }
+
+    private void recordPids(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
                 try {
                     startedPids.add(Long.parseLong(Files.readString(f).trim()));
@@ -343,6 +379,67 @@ public final class ClusterHarness implements ClusterView, AutoCloseable {
                 }
             });
         }
+        removeNamespaces();
+    }
+
+    /** Test hosts ./run.sh stop did not remove (it failed half-way): by the list run.sh keeps of them. */
+    private void removeNamespaces() {
+        Path list = runDir().resolve("net").resolve("namespaces");
+        if (!Files.exists(list)) {
+            return;
+        }
+        try {
+            for (String ns : Files.readAllLines(list).reversed()) {
+                if (!ns.isBlank()) {
+                    new ProcessBuilder("ip", "netns", "del", ns.trim()).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("could not remove test hosts: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code ./run.sh net ARGS…} (a network fault on a node's test host); fails the test if it fails. */
+    public void net(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "net";
+        System.arraycopy(args, 0, all, 1, args.length);
+        Result r = run(Duration.ofSeconds(30), all);
+        assertEquals(0, r.exitCode(), "./run.sh " + String.join(" ", all) + ":\n" + r.output());
+    }
+
+    /** The namespaces this cluster's test hosts live in, per {@code ip netns list} (none after stop). */
+    public List<String> namespaces() {
+        try {
+            Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out.lines().map(l -> l.split(" ")[0]).filter(ns -> ns.startsWith(netTag())).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** scripts/net.sh's net_tag: "vf" and the first five characters of cksum(DATA_DIR). */
+    private String netTag() {
+        try {
+            Process p = new ProcessBuilder("bash", "-c", "printf '%s' \"$1\" | cksum | cut -c1-5", "_", dataDir.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return "vf" + out + "-";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     // ---- addresses and processes -------------------------------------------------------------------
@@ -368,10 +465,15 @@ public final class ClusterHarness implements ClusterView, AutoCloseable {
         return nodes.stream().filter(n -> n.role().equals(role)).toList();
     }
 
-    /** The node id nginx's upstream address stands for ("127.0.0.1:8401" → "segment-1"). */
+    /** The node id nginx's upstream address stands for ("127.0.0.1:8401" or "10.77.2.1:8401" → "segment-1"). */
     public String nodeAt(String upstreamAddress) {
-        return nodes.stream().filter(n -> upstreamAddress.trim().equals("127.0.0.1:" + n.port())).map(NodeSpec::id)
+        return nodes.stream().filter(n -> upstreamAddress.trim().endsWith(":" + n.port())).map(NodeSpec::id)
                 .findFirst().orElse(upstreamAddress);
+    }
+
+    /** Front door K (1-based) of a cluster started with FRONT_DOORS: nginx K on 127.0.0.1:PORT+K-1. */
+    public URI uri(int frontDoor, String path) {
+        return URI.create("http://127.0.0.1:" + (port + frontDoor - 1) + path);
     }
 
     public Path dataDir() {

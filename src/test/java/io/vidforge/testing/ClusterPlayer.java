@@ -167,8 +167,19 @@ public final class ClusterPlayer {
         return new Body(f, keep.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The master as a player that chose its session id starts with it, {@code /play/{video}/master.m3u8?session=S}:
+     * nginx routes it by S, like every later request of the session.
+     */
+    public Fetch playMaster() {
+        return readPath("/play/" + videoId + "/master.m3u8?session=" + session, null, null);
+    }
+
     private Fetch readBody(String relative, Runnable onFirstBytes, java.io.ByteArrayOutputStream keep) {
-        String path = prefix() + relative;
+        return readPath(prefix() + relative, onFirstBytes, keep);
+    }
+
+    private Fetch readPath(String path, Runnable onFirstBytes, java.io.ByteArrayOutputStream keep) {
         long t0 = System.nanoTime();
         HttpResponse<InputStream> r;
         try {

@@ -4,6 +4,7 @@ import io.vidforge.json.Json;
 import io.vidforge.media.Ladder;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Variant;
+import io.vidforge.storage.ObjectStore;
 import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.PublishResult;
 import io.vidforge.tasks.Task;
@@ -44,6 +45,12 @@ public final class FakeMedia {
     public final AtomicInteger maxOverlapPerTask = new AtomicInteger();
     public final ConcurrentLinkedQueue<Execution> executions = new ConcurrentLinkedQueue<>();
     public final Map<String, AtomicInteger> publishesPerVideo = new ConcurrentHashMap<>();
+    /**
+     * When set, the handlers also write what they report, as tiny objects: the poster (PROBE), each rung's
+     * playlist, init and segments (TRANSCODE) and the master (PUBLISH), under the attempt's own prefix, so
+     * the bucket holds exactly the layout real workers leave (for the storage clean-up and fsck).
+     */
+    public volatile ObjectStore writeTo;
 
     /** Handlers for a worker named {@code worker} (recorded with each execution). */
     public Map<TaskKind, TaskHandler> handlers(String worker) {
@@ -77,7 +84,12 @@ public final class FakeMedia {
                 CURRENT_WORKER.set(worker);
                 try {
                     onRun.run(ctx);
-                    return result(ctx);
+                    String result = result(ctx);
+                    ObjectStore store = writeTo;
+                    if (store != null) {
+                        writeOutputs(store, ctx, result);
+                    }
+                    return result;
                 } finally {
                     CURRENT_WORKER.remove();
                     inFlight.get(t.taskId()).decrementAndGet();
@@ -108,10 +120,32 @@ public final class FakeMedia {
                         .filter(s -> s.kind() == TaskKind.TRANSCODE)
                         .flatMap(s -> TranscodeResult.read(s.resultJson()).variants().stream()).toList();
                 publishesPerVideo.computeIfAbsent(t.videoId(), k -> new AtomicInteger()).incrementAndGet();
-                yield Json.write(new PublishResult(variants, ctx.outputPrefix() + "master.m3u8",
-                        ctx.outputPrefix() + "poster.jpg"));
+                // The poster is the one the probe extracted, as PublishHandler takes it.
+                String poster = ctx.completedSiblings().stream().filter(s -> s.kind() == TaskKind.PROBE)
+                        .map(s -> Json.read(s.resultJson(), ProbeResult.class).posterKey()).findFirst()
+                        .orElse(ctx.outputPrefix() + "poster.jpg");
+                yield Json.write(new PublishResult(variants, ctx.outputPrefix() + "master.m3u8", poster));
             }
         };
+    }
+
+    private static void writeOutputs(ObjectStore store, TaskContext ctx, String result) {
+        byte[] tiny = {0, 0, 0, 8, 'f', 'r', 'e', 'e'};
+        switch (ctx.task().kind()) {
+            case PROBE -> store.putBytes(ctx.outputPrefix() + "poster.jpg", tiny, "image/jpeg");
+            case TRANSCODE -> {
+                for (Variant v : TranscodeResult.read(result).variants()) {
+                    for (int i = 0; i < v.segmentCount(); i++) {
+                        store.putBytes(v.prefix() + String.format("seg_%05d.m4s", i), tiny, "video/iso.segment");
+                    }
+                    store.putBytes(v.prefix() + "init.mp4", tiny, "video/mp4");
+                    store.putBytes(v.prefix() + "index.m3u8", FakeLadder.playlist(v.segmentCount())
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
+                }
+            }
+            case PUBLISH -> store.putBytes(ctx.outputPrefix() + "master.m3u8",
+                    "#EXTM3U\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
+        }
     }
 
     private static Variant variant(String name, String prefix) {

@@ -1,5 +1,6 @@
 package io.vidforge.testing;
 
+import io.vidforge.db.DatabaseClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,8 +8,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock that moves only when the test says so; shared by every node of one test. */
-public final class ManualClock extends Clock {
+/**
+ * A clock that moves only when the test says so; shared by every node of one test, and standing in for
+ * the database's clock too (leases are measured on that one), so moving it expires leases.
+ */
+public final class ManualClock extends Clock implements DatabaseClock {
     private final AtomicLong millis;
 
     public ManualClock(Instant start) {
@@ -31,6 +35,11 @@ public final class ManualClock extends Clock {
     @Override
     public Instant instant() {
         return Instant.ofEpochMilli(millis.get());
+    }
+
+    @Override
+    public String nowMillisSql() {
+        return "CAST(" + millis.get() + " AS BIGINT)";
     }
 
     @Override

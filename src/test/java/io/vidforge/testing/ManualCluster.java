@@ -9,6 +9,7 @@ import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskRepository;
 import io.vidforge.worker.Worker;
 import io.vidforge.worker.WorkerModule;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,19 +35,36 @@ public final class ManualCluster implements ClusterView, AutoCloseable {
     }
 
     public ModuleHarness<OrchestratorModule> orchestratorNode(String nodeId) {
-        return add(ModuleHarness.start(env, nodeId, overrides, clock, OrchestratorModule::new));
+        return orchestratorNode(nodeId, clock);
+    }
+
+    /** A node on a clock of its own (a real clock, not the manual one): leases then run on the database's. */
+    public ModuleHarness<OrchestratorModule> orchestratorNode(String nodeId, Clock nodeClock) {
+        return add(ModuleHarness.start(env, nodeId, overrides, nodeClock, OrchestratorModule::new));
     }
 
     public Orchestrator orchestrator(String nodeId) {
         return orchestratorNode(nodeId).module().orchestrator();
     }
 
+    public Orchestrator orchestrator(String nodeId, Clock nodeClock) {
+        return orchestratorNode(nodeId, nodeClock).module().orchestrator();
+    }
+
     public ModuleHarness<WorkerModule> workerNode(String nodeId) {
-        return add(ModuleHarness.start(env, nodeId, overrides, clock, p -> new WorkerModule(p, media.handlers(nodeId))));
+        return workerNode(nodeId, clock);
+    }
+
+    public ModuleHarness<WorkerModule> workerNode(String nodeId, Clock nodeClock) {
+        return add(ModuleHarness.start(env, nodeId, overrides, nodeClock, p -> new WorkerModule(p, media.handlers(nodeId))));
     }
 
     public Worker worker(String nodeId) {
         return workerNode(nodeId).module().worker();
+    }
+
+    public Worker worker(String nodeId, Clock nodeClock) {
+        return workerNode(nodeId, nodeClock).module().worker();
     }
 
     private <M extends io.vidforge.RoleModule> ModuleHarness<M> add(ModuleHarness<M> h) {

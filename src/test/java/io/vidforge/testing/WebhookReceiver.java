@@ -64,10 +64,24 @@ public final class WebhookReceiver implements AutoCloseable {
         this.port = port;
     }
 
+    /**
+     * Listens on a free port below the kernel's ephemeral range (32768+): while the receiver is down, an
+     * outgoing connection (the sender's own retries to this very port, which can connect to themselves)
+     * must not take its port, or it could not come back on it.
+     */
     public static WebhookReceiver start() {
         WebhookReceiver r = new WebhookReceiver(0);
-        r.listen(0);
-        return r;
+        java.util.Random random = new java.util.Random();
+        for (int tries = 0; ; tries++) {
+            try {
+                r.listen(20_000 + random.nextInt(12_000));
+                return r;
+            } catch (UncheckedIOException taken) {
+                if (tries > 100) {
+                    throw taken;
+                }
+            }
+        }
     }
 
     private void listen(int p) {

@@ -78,7 +78,8 @@ class StreamingUploadTest {
             });
             assertEquals("client_stream_broken", aborted.get(0).get("reason").asText());
             ObjectStore store = TestS3.store(env);
-            assertEquals(List.of(), store.list(""), "no staging, raw or other object is visible");
+            assertEquals(List.of(io.vidforge.bucket.DeploymentId.OBJECT_KEY), store.list(""),
+                    "no staging, raw or other object is visible (only the deployment id the node wrote at start)");
             assertEquals(0, node.platform().videos().list(null, 10, null).size(), "no video row");
             assertEquals(List.of(), EventLogs.events(logs, "UPLOAD_RECEIVED", e -> true));
             // The node is still healthy and takes the next upload.

@@ -153,6 +153,22 @@ class WebhookDeliveryTest {
         assertFalse(receiver.acknowledged().contains(first), "a dead delivery is not sent again");
     }
 
+    @Test
+    void events_and_deliveries_older_than_twice_the_max_age_are_pruned_and_younger_ones_kept() {
+        ManualClock clock = ManualClock.startingNow();
+        node = start(clock, Map.of("WEBHOOK_MAX_AGE_SECONDS", "3600"));
+        String old = upload(30);
+        Await.until(Duration.ofSeconds(20), "the first event delivered", () -> receiver.acknowledged().size() == 1);
+        clock.advance(Duration.ofMinutes(90));
+        String young = upload(31);
+        Await.until(Duration.ofSeconds(20), "the second event delivered", () -> receiver.acknowledged().size() == 2);
+        clock.advance(Duration.ofMinutes(40)); // the first event is 130 min old, over twice the max age
+        Await.until(Duration.ofSeconds(20), "the old rows pruned", () -> outboxIds(old).isEmpty());
+        assertEquals(1, outboxIds(young).size(), "the younger event is kept");
+        assertEquals(1L, node.platform().sql().queryOne("SELECT COUNT(*) FROM webhook_deliveries", rs -> rs.getLong(1))
+                .orElse(0L), "only the younger event's delivery is left");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private Node start(Clock clock, Map<String, String> overrides) {
