@@ -65,6 +65,7 @@ class DeletedPlaybackTest {
             assertEquals("VIDEO_DELETED", r.json().get("error").get("code").asText());
             assertFalse(cache(n).contains(segmentKey), "the node dropped the video's cached bytes");
             assertEquals(410, Http.get(n.baseUri().resolve("/play/" + id + "/master.m3u8")).status());
+            assertEquals(410, Http.get(n.baseUri().resolve("/play/" + id + "/manifest.mpd")).status(), "DASH too");
             assertEquals(410, Http.get(n.baseUri().resolve("/s/sess2/" + id + "/480p/index.m3u8")).status());
         }
         long tookMs = (System.nanoTime() - deletedAt) / 1_000_000;
