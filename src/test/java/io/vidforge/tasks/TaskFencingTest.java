@@ -287,4 +287,23 @@ class TaskFencingTest {
         assertEquals("o2", lease.current().orElseThrow().owner());
         assertTrue(lease.release("o2"));
     }
+
+    /**
+     * An error longer than the column (ffmpeg can print pages) is clipped to its 4000 characters: the retry
+     * or failure it belongs to still applies instead of failing on the column's size and leaving the task
+     * RUNNING until its lease runs out.
+     */
+    @Test
+    void an_error_longer_than_its_column_is_clipped_and_the_retry_and_failure_still_apply() {
+        String longError = "ERROR: " + "x".repeat(5000);
+        insert("v1", 1, TaskKind.TRANSCODE, "", TaskState.READY);
+        Task first = claim("w");
+        Instant now = clock.instant();
+        assertEquals(1, count(c -> repo.requeue(c, Fence.holder(first), now, longError, now)));
+        assertEquals(longError.substring(0, 4000), row(first).lastError());
+        Task second = claim("w");
+        assertEquals(1, count(c -> repo.markFailed(c, Fence.holder(second), longError, now)));
+        assertEquals(TaskState.FAILED, row(second).state());
+        assertEquals(longError.substring(0, 4000), row(second).lastError());
+    }
 }
