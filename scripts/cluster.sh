@@ -60,6 +60,9 @@ write_cluster_env() {
     for v in $CLUSTER_SETTINGS; do
       if [ -n "${!v:-}" ]; then kv "$v" "${!v}"; fi
     done
+    # NODE_SETTINGS_<ID> (the id with - and . as _): "KEY=VALUE ..." for that node alone (tests: a
+    # worker's CLOCK_OFFSET_MS).
+    for v in $(compgen -v NODE_SETTINGS_ || true); do kv "$v" "${!v}"; done
   } >"$RUN_DIR/cluster.env"
 }
 
@@ -95,6 +98,11 @@ start_java() {
       opts+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$NODE_CDS_DIR/$id.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
     fi
     if [ -f "$RUN_DIR/$id.out" ]; then mv -f "$RUN_DIR/$id.out" "$RUN_DIR/$id.out.1"; fi
+    # This node's own settings (NODE_SETTINGS_<ID>, kept in cluster.env).
+    if [ -n "${NODE_OWN_SETTINGS:-}" ] && [ -n "${!NODE_OWN_SETTINGS:-}" ]; then
+      local kvp
+      for kvp in ${!NODE_OWN_SETTINGS}; do export "${kvp?}"; done
+    fi
     # A node on a test host: its address, the database and S3 as that host reaches them (scripts/net.sh).
     local host; host=$(host_of_id "$id")
     local -a in_ns=()
@@ -108,7 +116,8 @@ start_java() {
 
 start_node() {
   local id=$1 role=$2 port=$3
-  NODE_ID="$id" PORT="$port" start_java "$id" io.vidforge.Main --role="$role"
+  local own="NODE_SETTINGS_${id//[-.]/_}"
+  NODE_ID="$id" PORT="$port" NODE_OWN_SETTINGS="$own" start_java "$id" io.vidforge.Main --role="$role"
   printf '%s %s %s\n' "$id" "$role" "$port" >"$RUN_DIR/$id.node"
 }
 

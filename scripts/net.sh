@@ -39,7 +39,7 @@ host_of_id() {
 }
 
 # The layout's HOST column: "ID HOST" per node, "local" when the column is absent.
-hosts_of() { grep -vE '^\s*(#|$)' "$1" | awk 'NF>=3 {print $1, (NF>=4 ? $4 : "local")}'; }
+hosts_of() { grep -vE '^\s*(#|$)' "$1" | awk 'NF>=3 {print $1, (NF>=4 && $4 !~ /^#/ ? $4 : "local")}'; }
 
 check_hosts() {
   local conf=$1 id host name netns=0

@@ -63,7 +63,10 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(Settings settings, Set<Role> roles) {
-        return start(settings, roles, Clock.systemUTC());
+        // CLOCK_OFFSET_MS (tests only): this node's clock runs that far ahead (negative: behind), to show
+        // that leases do not depend on it (they run on the database's clock).
+        long offset = settings.longValue("CLOCK_OFFSET_MS", 0);
+        return start(settings, roles, offset == 0 ? Clock.systemUTC() : Clock.offset(Clock.systemUTC(), Duration.ofMillis(offset)));
     }
 
     public static Node start(Settings settings, Set<Role> roles, Clock clock) {

@@ -80,6 +80,8 @@ public enum Setting {
     SSE_HEARTBEAT_SECONDS(Use.PASSED),
     API_TOKEN(Use.PASSED),
     BEHIND_PROXY(Use.SET_BY_CLUSTER),
+    /** Tests only: shifts the node's clock (leases do not depend on it); set per node by NODE_SETTINGS_&lt;ID&gt;. */
+    CLOCK_OFFSET_MS(Use.SET_BY_CLUSTER),
     /** Test hooks: false leaves the role's loop off so a test drives it by hand. */
     ORCHESTRATOR_AUTOSTART(Use.NODE_ONLY, false),
     WORKER_AUTOSTART(Use.NODE_ONLY, false),

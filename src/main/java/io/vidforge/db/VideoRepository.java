@@ -145,6 +145,12 @@ public final class VideoRepository {
                 rs -> rs.getString(1), videoId);
     }
 
+    /** Where a published video's master playlist and DASH manifest are stored (ending in '/'). */
+    public Optional<String> publishedPrefix(String videoId) {
+        return sql.queryOne("SELECT published_prefix FROM videos WHERE video_id = ? AND published_prefix IS NOT NULL",
+                rs -> rs.getString(1), videoId);
+    }
+
     public List<HistoryEntry> history(String videoId) {
         return sql.query("SELECT status, at, detail FROM video_history WHERE video_id = ? ORDER BY id",
                 rs -> new HistoryEntry(VideoStatus.parse(rs.getString(1)), rs.getLong(2), rs.getString(3)), videoId);

@@ -97,7 +97,7 @@ public final class EncodeArguments {
         // audio leads) is padded with its first frame, so every rung starts at 0 in sync with the audio.
         StringBuilder g = new StringBuilder("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=")
                 .append(fps.ffmpegArgument()).append(":start_time=0");
-        if (source.isHdr()) {
+        if (source.hasHdr()) {
             // Once, before the split: every rung gets the same tone-mapped frames.
             g.append(',').append(TONE_MAP_TO_BT709);
         }

@@ -31,6 +31,16 @@ public final class RelativeKey {
         return sb.toString();
     }
 
+    /** The URI (ending in '/') of the folder {@code toPrefix} relative to a document under {@code fromPrefix}. */
+    public static String toFolder(String fromPrefix, String toPrefix) {
+        if (!toPrefix.endsWith("/")) {
+            throw new IllegalArgumentException("a prefix ends with '/': " + toPrefix);
+        }
+        // A file name in that folder, less the name: between() treats the last part of its key as the file.
+        String file = between(fromPrefix, toPrefix + "f");
+        return file.substring(0, file.length() - 1);
+    }
+
     private static List<String> parts(String key) {
         return Arrays.stream(key.split("/")).filter(s -> !s.isEmpty()).toList();
     }

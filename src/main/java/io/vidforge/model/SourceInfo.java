@@ -1,6 +1,5 @@
 package io.vidforge.model;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -38,8 +37,11 @@ public record SourceInfo(
         return audioCodec != null;
     }
 
-    @JsonIgnore
-    public boolean isHdr() {
+    /**
+     * Not {@code isHdr}: Jackson would read that as the accessor of the {@code hdr} property, and ignoring it
+     * dropped {@code hdr} from the stored source, so the worker's TRANSCODE saw every HDR source as SDR.
+     */
+    public boolean hasHdr() {
         return hdr != null;
     }
 

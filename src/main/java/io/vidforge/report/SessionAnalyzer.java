@@ -89,12 +89,17 @@ public final class SessionAnalyzer {
             while (j + 1 < serves.size() && same(serves.get(j + 1).node(), node)) {
                 j++;
             }
-            boolean sessionStart = i == 0 && j == 0 && serves.size() > 1 && "master".equals(serves.get(0).kind());
+            boolean sessionStart = i == 0 && j == 0 && serves.size() > 1 && startsSessions(serves.get(0).kind());
             out.add(new SessionReport.NodeSpan(node, Duration.between(start, serves.get(i).ts()),
                     Duration.between(start, serves.get(j).ts()), j - i + 1, sessionStart));
             i = j + 1;
         }
         return out;
+    }
+
+    /** What /play/{id}/… answers on any node: the HLS master or the DASH manifest. */
+    private static boolean startsSessions(String kind) {
+        return "master".equals(kind) || "mpd".equals(kind);
     }
 
     private static SessionReport.CacheStats cache(List<LogEvent> serves) {

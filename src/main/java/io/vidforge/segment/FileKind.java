@@ -6,10 +6,12 @@ import java.util.Locale;
  * What a playback request asks for, with the HTTP semantics that follow from it. Segments and init
  * segments live under an attempt-scoped prefix and never change, so caches may keep them for a year;
  * a variant playlist changes only when a forced reprocess publishes a new prefix, so it is kept briefly;
- * the master names the session, so no shared cache may keep it at all.
+ * the master and the DASH manifest name the session, so no shared cache may keep them at all.
  */
 public enum FileKind {
     MASTER("application/vnd.apple.mpegurl", "no-store"),
+    /** The DASH manifest, rendered per session like the master. */
+    MPD("application/dash+xml", "no-store"),
     PLAYLIST("application/vnd.apple.mpegurl", "public, max-age=5"),
     INIT("video/mp4", "public, max-age=31536000, immutable"),
     SEGMENT("video/iso.segment", "public, max-age=31536000, immutable");

@@ -67,6 +67,11 @@ public final class PlaybackPaths {
         return parseFile(m.group(4)).map(f -> new FileRef(m.group(1), m.group(2), m.group(3), f));
     }
 
+    /** The absolute URI of a variant's folder in a session, as the DASH manifest's BaseURL. */
+    public static String variantFolder(String sessionId, String videoId, String variant) {
+        return "/s/" + sessionId + "/" + videoId + "/" + variant + "/";
+    }
+
     /** The absolute URI of a variant playlist in a session, as written into the master playlist. */
     public static String variantPlaylist(String sessionId, String videoId, String variant) {
         return "/s/" + sessionId + "/" + videoId + "/" + variant + "/index.m3u8";

@@ -13,6 +13,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.vidforge.http.ApiException;
 import io.vidforge.http.DrainingRefusal;
 import io.vidforge.http.Responses;
+import io.vidforge.media.DashManifest;
 import io.vidforge.media.MasterPlaylist;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
@@ -22,7 +23,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The playback routes: masters that start sessions, and each session's variant playlists, init and
+ * The playback routes: masters and DASH manifests that start sessions, and each session's variant playlists, init and
  * media segments from the node-local cache, with read-ahead after every segment. Every answer (errors
  * included) carries CORS headers, so browsers running hls.js can read statuses, and {@code X-Node-Id},
  * because nginx cannot tell anyone which upstream it chose. A whole-object miss is streamed by
@@ -47,11 +48,18 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
     private final SessionShaper shaper = new SessionShaper();
     private final MissStreamer misses;
     private final java.util.function.Function<String, Optional<String>> posters;
+    private final java.util.function.Function<String, Optional<String>> publishedPrefixes;
 
+    /**
+     * @param posters           a ready video's poster key
+     * @param publishedPrefixes a ready video's published prefix, where its master and DASH manifest are stored
+     */
     public PlaybackRoutes(String nodeId, DrainingRefusal draining, VideoCatalog catalog, SegmentCache cache,
                           ReadAhead readAhead, PlaybackEvents events,
-                          java.util.function.Function<String, Optional<String>> posters) {
+                          java.util.function.Function<String, Optional<String>> posters,
+                          java.util.function.Function<String, Optional<String>> publishedPrefixes) {
         this.posters = posters;
+        this.publishedPrefixes = publishedPrefixes;
         this.nodeId = nodeId;
         this.draining = draining;
         this.catalog = catalog;
@@ -68,6 +76,8 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
                 .route(getOrHead, PathMatchers.create("/play/{id}/poster.jpg"), guarded(this::poster))
                 .route(getOrHead, PathMatchers.create("/play/{id}/master.m3u8"), guarded(this::playMaster))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/master.m3u8"), guarded(this::sessionMaster))
+                .route(getOrHead, PathMatchers.create("/play/{id}/manifest.mpd"), guarded(this::playMpd))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/manifest.mpd"), guarded(this::sessionMpd))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/{variant}/{file}"), guarded(this::variantFile))
                 // Anything else under /s/ (wrong depth, or decoded slashes from a traversal attempt) is malformed.
                 .route(getOrHead, PathMatchers.create("/s/*"), guarded(this::malformed))
@@ -75,6 +85,8 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
                 .options("/s/*", guarded(this::preflight))
                 .any("/play/{id}/master.m3u8", guarded(PlaybackRoutes::methodNotAllowed))
                 .any("/s/{session}/{id}/master.m3u8", guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/play/{id}/manifest.mpd", guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/s/{session}/{id}/manifest.mpd", guarded(PlaybackRoutes::methodNotAllowed))
                 .any("/s/{session}/{id}/{variant}/{file}", guarded(PlaybackRoutes::methodNotAllowed));
     }
 
@@ -111,7 +123,7 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
 
     private void malformed(ServerRequest req, ServerResponse res) {
         draining.refuseIfDraining(req);
-        throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are /s/{session}/{video_id}/master.m3u8"
+        throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are /s/{session}/{video_id}/master.m3u8|manifest.mpd"
                 + " and /s/{session}/{video_id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s.");
     }
 
@@ -190,6 +202,58 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         SentBody sent = BodyWriter.write(res, FileKind.MASTER, CachedBytes.copyOf(body), range, head, Optional.empty());
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent, since(t0), range,
                 head);
+        sent.closeIfCutShort();
+    }
+
+    /** {@code /play/{id}/manifest.mpd[?session=S]}: the DASH manifest, starting a session as the master does. */
+    private void playMpd(ServerRequest req, ServerResponse res) {
+        long t0 = System.nanoTime();
+        draining.refuseIfDraining(req);
+        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+        String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
+        mpd(req, res, session, videoId, t0);
+    }
+
+    private void sessionMpd(ServerRequest req, ServerResponse res) {
+        long t0 = System.nanoTime();
+        draining.refuseIfDraining(req);
+        String session = SessionIds.require(req.path().pathParameters().get("session"));
+        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+        mpd(req, res, session, videoId, t0);
+    }
+
+    /**
+     * The MPD the publish step stored, through the node-local cache, with each Representation's BaseURL
+     * pointed at this session's variant folder: its init and media segments are then the same session URLs
+     * (and the same cache entries, read-ahead and SERVE lines) as the HLS playlists name.
+     */
+    private void mpd(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
+        Video video = catalog.ready(videoId);
+        String key = publishedPrefixes.apply(videoId).map(p -> p + DashManifest.FILE)
+                .orElseThrow(() -> ApiException.notFound("Video " + videoId + " has no DASH manifest."));
+        SegmentCache.Lookup stored;
+        try {
+            stored = cache.get(key);
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                // Published before DASH existed: reprocessing the video writes one.
+                throw ApiException.notFound("Video " + videoId + " has no DASH manifest; it was published before"
+                        + " DASH was, and gets one when it is reprocessed.");
+            }
+            throw e;
+        }
+        String text = new String(stored.body().toArray(), StandardCharsets.UTF_8);
+        byte[] body = DashManifest.rebase(text, rep -> PlaybackPaths.variantFolder(session, videoId, rep))
+                .getBytes(StandardCharsets.UTF_8);
+        res.header(X_SESSION_ID, session);
+        ByteRange range = range(req, res, body.length);
+        boolean head = isHead(req);
+        if (!head) {
+            readAhead.sessionStarted(session, videoId);
+        }
+        SentBody sent = BodyWriter.write(res, FileKind.MPD, CachedBytes.copyOf(body), range, head, Optional.empty());
+        events.serve(new PlaybackTarget(session, video, null, null), FileKind.MPD, stored.outcome(), sent, since(t0),
+                range, head);
         sent.closeIfCutShort();
     }
 

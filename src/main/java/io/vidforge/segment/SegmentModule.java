@@ -32,7 +32,7 @@ public final class SegmentModule implements RoleModule {
                 settings.prefetchQueue(), platform.nodeId());
         VideoCatalog catalog = new VideoCatalog(platform.videos()::find, settings.videoCacheTtl());
         this.service = new PlaybackRoutes(platform.nodeId(), platform.drainingRefusal(), catalog, cache, readAhead,
-                events, platform.videos()::posterKey);
+                events, platform.videos()::posterKey, platform.videos()::publishedPrefix);
         this.deletions = new DeletionWatch(platform.videos()::deletedSince, catalog, cache,
                 platform.events(Role.SEGMENT), platform.clock(), settings.videoCacheTtl());
     }

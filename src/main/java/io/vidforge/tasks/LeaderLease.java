@@ -25,18 +25,22 @@ public final class LeaderLease {
         this.name = name;
     }
 
-    /** Takes or renews the lease; the term when {@code owner} holds it now, empty when another does. */
+    /**
+     * Takes or renews the lease; the term when {@code owner} holds it now, empty when another does. Two
+     * auto-committed statements, no transaction around them: a leader cut off from the database between
+     * them must not leave the lease row locked (the server would keep the lock until it notices the dead
+     * connection, and the standby's takeover would wait on it; seen in NetworkFaultTest). The term is read
+     * back only while this owner still holds the lease it has just renewed.
+     */
     public OptionalLong acquire(String owner, Duration ttl) {
-        return sql.inTransaction(c -> {
-            int n = Sql.update(c, "UPDATE leader_lease SET term = CASE WHEN owner = ? THEN term ELSE term + 1 END,"
-                    + " owner = ?, expires_at = " + sql.now() + " + ? WHERE name = ? AND (owner = ? OR expires_at < "
-                    + sql.now() + ")", owner, owner, ttl.toMillis(), name, owner);
-            if (n != 1) {
-                return OptionalLong.empty();
-            }
-            return OptionalLong.of(Sql.queryOne(c, "SELECT term FROM leader_lease WHERE name = ?", rs -> rs.getLong(1), name)
-                    .orElseThrow());
-        });
+        int n = sql.update("UPDATE leader_lease SET term = CASE WHEN owner = ? THEN term ELSE term + 1 END,"
+                + " owner = ?, expires_at = " + sql.now() + " + ? WHERE name = ? AND (owner = ? OR expires_at < "
+                + sql.now() + ")", owner, owner, ttl.toMillis(), name, owner);
+        if (n != 1) {
+            return OptionalLong.empty();
+        }
+        return sql.queryOne("SELECT term FROM leader_lease WHERE name = ? AND owner = ?", rs -> rs.getLong(1), name, owner)
+                .map(OptionalLong::of).orElse(OptionalLong.empty());
     }
 
     /** Gives the lease up at once (clean shutdown), so a standby need not wait for it to expire. */

@@ -40,6 +40,7 @@ final class VideoView {
         m.put("variants", v.variants() == null ? List.of() : v.variants().stream().map(VideoView::variant).toList());
         boolean live = v.status().live();
         m.put("playback_url", live ? "/play/" + v.videoId() + "/master.m3u8" : null);
+        m.put("dash_url", live ? "/play/" + v.videoId() + "/manifest.mpd" : null);
         m.put("poster_url", v.status() == VideoStatus.READY ? "/play/" + v.videoId() + "/poster.jpg" : null);
         m.put("player_url", live ? "/player/?v=" + v.videoId() : null);
         m.put("attempts", tasks.stream().mapToInt(ProgressView::attempt).max().orElse(0));

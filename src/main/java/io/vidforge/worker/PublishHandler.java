@@ -2,6 +2,8 @@ package io.vidforge.worker;
 
 import io.vidforge.config.Settings;
 import io.vidforge.json.Json;
+import io.vidforge.media.DashManifest;
+import io.vidforge.media.DashTrack;
 import io.vidforge.media.EncodeArguments;
 import io.vidforge.media.Ladder;
 import io.vidforge.media.MasterPlaylist;
@@ -27,12 +29,15 @@ import java.util.logging.Logger;
  * audio from the one whole-ladder task, or one rung or the audio from each per-rung task), each at the
  * attempt-scoped prefix its
  * completing attempt wrote, checks that every playlist and every object it names is in S3, and writes the
- * master playlist under this attempt's prefix. It changes no database
+ * master playlist and the DASH manifest ({@link DashManifest}, over the same segments) under this
+ * attempt's prefix. It changes no database
  * state: the worker's fenced completion of this task is what publishes the returned {@link PublishResult}.
  */
 public final class PublishHandler implements TaskHandler {
     private static final Logger LOG = Logger.getLogger(PublishHandler.class.getName());
     public static final String MASTER = "master.m3u8";
+    /** styp, sidx and moof's mfhd/traf/tfhd/tfdt come first in a segment; 4 KiB holds them with room to spare. */
+    private static final int FIRST_SEGMENT_HEAD_BYTES = 4096;
 
     private final ObjectStore store;
     private final Ladder ladder;
@@ -83,9 +88,11 @@ public final class PublishHandler implements TaskHandler {
         // Video rungs highest first, the audio rendition last.
         variants.sort(Comparator.comparing(Variant::isAudio)
                 .thenComparing(Comparator.comparingLong(Variant::bandwidth).reversed()));
+        List<DashTrack> dash = new ArrayList<>();
         for (Variant v : variants) {
             ProbeHandler.stopIfCancelled(ctx);
-            verifyStored(v, generationRoot);
+            VariantPlaylist playlist = verifyStored(v, generationRoot);
+            dash.add(dashTrack(v, playlist));
         }
         String posterKey = probe.posterKey() != null && store.exists(probe.posterKey()) ? probe.posterKey() : null;
         if (posterKey == null) {
@@ -97,6 +104,10 @@ public final class PublishHandler implements TaskHandler {
                 v -> RelativeKey.between(ctx.outputPrefix(), v.prefix() + EncodeArguments.PLAYLIST));
         ProbeHandler.stopIfCancelled(ctx);
         store.putBytes(masterKey, master.getBytes(StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
+        // The DASH manifest over the same segments, next to the master (segment nodes serve it rebased).
+        String mpd = DashManifest.render(dash, v -> RelativeKey.toFolder(ctx.outputPrefix(), v.prefix()));
+        store.putBytes(ctx.outputPrefix() + DashManifest.FILE, mpd.getBytes(StandardCharsets.UTF_8),
+                DashManifest.CONTENT_TYPE);
         ctx.progress(1.0);
         return Json.write(new PublishResult(variants, masterKey, posterKey));
     }
@@ -105,7 +116,7 @@ public final class PublishHandler implements TaskHandler {
      * The variant's playlist exists, names only objects under its own prefix (no segment of another
      * attempt can be mixed in), and every one of them is stored and non-empty.
      */
-    private void verifyStored(Variant v, String generationRoot) {
+    private VariantPlaylist verifyStored(Variant v, String generationRoot) {
         if (v.prefix() == null || !v.prefix().startsWith(generationRoot) || !v.prefix().endsWith("/")) {
             throw new IllegalStateException("rendition " + v.name() + " has prefix " + v.prefix()
                     + ", outside this video generation's " + generationRoot);
@@ -131,6 +142,17 @@ public final class PublishHandler implements TaskHandler {
                         + " is missing or empty");
             }
         }
+        return playlist;
+    }
+
+    /** What the MPD needs beyond the playlist: the init segment and the head of the first media segment. */
+    private DashTrack dashTrack(Variant v, VariantPlaylist playlist) throws java.io.IOException {
+        byte[] init = store.getBytes(v.prefix() + playlist.mapUri());
+        byte[] head;
+        try (var in = store.getRange(v.prefix() + playlist.segments().get(0).uri(), 0, FIRST_SEGMENT_HEAD_BYTES)) {
+            head = in.readAllBytes();
+        }
+        return DashTrack.of(v, playlist, init, head);
     }
 
     private void warnAboutUnplannedLadder(ProbeResult probe, Map<String, Variant> byName) {

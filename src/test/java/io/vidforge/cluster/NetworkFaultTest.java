@@ -59,10 +59,17 @@ class NetworkFaultTest {
         cluster = ClusterHarness.start("netfaults",
                 List.of("upload@netns:h1", "orchestrator@netns:h5", "orchestrator@netns:h6", "worker@netns:h2",
                         "worker@netns:h3", "segment@netns:h1", "segment@netns:h4"),
-                Map.of("FRONT_DOORS", "2", "LEASE_SECONDS", String.valueOf(LEASE.toSeconds()),
-                        "HEARTBEAT_SECONDS", "1", "LEADER_LEASE_SECONDS", String.valueOf(LEADER_LEASE.toSeconds()),
-                        "POLL_MILLIS", "250", "WORKER_CONCURRENCY", "1", "BACKOFF_BASE_SECONDS", "1",
-                        "BACKOFF_MAX_SECONDS", "2", "SHUTDOWN_GRACE_SECONDS", "5"));
+                Map.ofEntries(Map.entry("FRONT_DOORS", "2"), Map.entry("LEASE_SECONDS", String.valueOf(LEASE.toSeconds())),
+                        Map.entry("HEARTBEAT_SECONDS", "1"),
+                        Map.entry("LEADER_LEASE_SECONDS", String.valueOf(LEADER_LEASE.toSeconds())),
+                        Map.entry("POLL_MILLIS", "250"), Map.entry("WORKER_CONCURRENCY", "1"),
+                        Map.entry("BACKOFF_BASE_SECONDS", "1"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
+                        Map.entry("SHUTDOWN_GRACE_SECONDS", "5"),
+                        // Clocks 60 s apart (issue 18, case 7): both orchestrators ahead, worker-2 behind. Leases
+                        // run on the database's clock, so no lease may expire early (checked after case 2).
+                        Map.entry("NODE_SETTINGS_orchestrator_1", "CLOCK_OFFSET_MS=60000"),
+                        Map.entry("NODE_SETTINGS_orchestrator_2", "CLOCK_OFFSET_MS=60000"),
+                        Map.entry("NODE_SETTINGS_worker_2", "CLOCK_OFFSET_MS=-60000")));
         clips = Files.createTempDirectory("netfault-clips");
         assertTrue(cluster.namespaces().size() >= 9, "switch, six hosts, two front doors: " + cluster.namespaces());
     }
@@ -185,6 +192,10 @@ class NetworkFaultTest {
             assertTrue(created.stream().noneMatch(e -> leader.equals(e.path("node_id").asText())),
                     "the old leader planned nothing without the lease");
         }
+        // With the leaders' clocks 60 s ahead and worker-2's 60 s behind, the only lease that ever expired
+        // is the one case 1 let run out: none early.
+        assertEquals(1, cluster.events("LEASE_EXPIRED", e -> true).size(), "no lease expired early: "
+                + cluster.events("LEASE_EXPIRED", e -> true));
         Settlement.measured("NetworkFaultTest", String.format("leader %s cut off from the database: %s led %d ms later"
                 + " (leader lease %d s)", leader, standby, tookOver / 1_000_000, LEADER_LEASE.toSeconds()));
     }

@@ -3,6 +3,8 @@ package io.vidforge.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vidforge.Node;
+import io.vidforge.config.Role;
 import io.vidforge.testing.Await;
 import io.vidforge.testing.ChildNode;
 import io.vidforge.testing.Http;
@@ -54,19 +56,20 @@ class WebhookChaosTest {
                 videos.add(upload(upload.baseUri(), i));
             }
             assertTrue(receiver.awaitHolding(30), "a delivery is in flight");
-upload.kill(); // SIGKILL while the receiver holds its request
+            upload.kill(); // SIGKILL while the receiver holds its request
             receiver.release(); // answered to a dead sender: it never learned, so the event must come again
 
-            try (ChildNode orchestrator = child(env, "orchestrator-1", "orchestrator")) {
+            // Only the node to be killed needs a process of its own; the others run in this JVM (faster to start).
+            try (Node orchestrator = TestNodes.start(env, "orchestrator-1", Set.of(Role.ORCHESTRATOR))) {
                 // The orchestrator starts every job (uploaded -> processing: one more event per video)
                 // and delivers too, taking over the killed node's delivery after its lease.
                 Await.until(Duration.ofSeconds(60), "job starts and deliveries by the orchestrator",
                         () -> count(pg, "SELECT COUNT(*) FROM webhook_events") == 6
                                 && count(pg, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'SENT'") >= 2);
-pg.stopServer();
+                pg.stopServer();
                 Thread.sleep(2000); // the outage's length: deliveries meanwhile fail to be claimed or recorded
-pg.startServer();
-                try (ChildNode again = child(env, "upload-1", "upload")) {
+                pg.startServer();
+                try (Node again = TestNodes.start(env, "upload-1", Set.of(Role.UPLOAD))) {
                     for (int i = 3; i < 5; i++) {
                         videos.add(upload(again.baseUri(), i));
                     }

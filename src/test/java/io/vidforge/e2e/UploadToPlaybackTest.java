@@ -80,7 +80,24 @@ class UploadToPlaybackTest {
                     RunControl.capturing(Duration.ofMinutes(2)));
             assertEquals(0, result.exitCode(), result.stderrTail());
 
+            // ffmpeg's DASH demuxer reads the MPD of dash_url over HTTP and decodes every Representation; the
+            // node's SERVE lines of that session show it fetched every segment of each one.
+            assertEquals("/play/" + id + "/manifest.mpd", video.get("dash_url").asText());
+            var dash = tools.run(tools.ffmpeg(List.of("-v", "error", "-i",
+                    node.baseUri() + video.get("dash_url").asText() + "?session=dash-e2e", "-map", "0", "-f", "null", "-")),
+                    RunControl.capturing(Duration.ofMinutes(2)));
+            assertEquals(0, dash.exitCode(), dash.stderrTail());
+            assertEquals("", dash.stderrTail());
             Path logs = Path.of(env.get("DATA_DIR"), "logs");
+            for (JsonNode v : video.get("variants")) {
+                // SERVE is logged once the body is sent, which may be just after ffmpeg read it.
+                io.vidforge.testing.Await.until(Duration.ofSeconds(10), v.get("name") + "'s segments served over DASH",
+                        () -> dashSegmentsServed(logs, v.get("name").asText()).size() == v.get("segments").asInt());
+            }
+            // SERVE lines of playback are written behind, so the manifest's line may follow the first init's.
+            assertEquals(1, EventLogs.events(logs, "SERVE", e -> "dash-e2e".equals(e.path("session_id").asText())
+                    && "mpd".equals(e.path("kind").asText())).size(), "the session's manifest is logged as kind mpd");
+
             ClusterView.ofLogDir(logs).assertOneStateChange(id, "ready");
             TreeSet<String> kinds = new TreeSet<>();
             EventLogs.events(logs, "TASK_COMPLETED", e -> id.equals(e.path("video_id").asText()))
@@ -89,6 +106,14 @@ class UploadToPlaybackTest {
             assertEquals(new TreeSet<>(List.of("PROBE:", "TRANSCODE:", "PUBLISH:")), kinds);
             assertTrue(!EventLogs.events(logs, "SERVE", e -> id.equals(e.path("video_id").asText())).isEmpty());
         }
+    }
+
+    private static TreeSet<Integer> dashSegmentsServed(Path logs, String variant) {
+        TreeSet<Integer> served = new TreeSet<>();
+        EventLogs.events(logs, "SERVE", e -> "dash-e2e".equals(e.path("session_id").asText())
+                        && variant.equals(e.path("variant").asText()) && "segment".equals(e.path("kind").asText()))
+                .forEach(e -> served.add(e.path("segment").asInt()));
+        return served;
     }
 
     private static List<String> names(JsonNode array) {

@@ -2,6 +2,9 @@ package io.vidforge.testing;
 
 import com.google.common.hash.Hashing;
 import io.vidforge.Platform;
+import io.vidforge.media.DashManifest;
+import io.vidforge.media.DashTrack;
+import io.vidforge.media.RelativeKey;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
@@ -75,6 +78,11 @@ public final class FakeLadder {
             ladder.add(new Variant(name, width, height, bandwidth, bandwidth * 4 / 5,
                     "avc1.64001f,mp4a.40.2", 30.0, segments, 2.0, vp));
         }
+        // The DASH manifest the publish step would store next to the master (2 s segments at a 1 kHz timescale).
+        List<DashTrack> tracks = ladder.stream()
+                .map(v -> new DashTrack(v, 1000, 0, 0, java.util.Collections.nCopies(segments, 2000L))).toList();
+        objects.put(prefix + DashManifest.FILE, DashManifest.render(tracks, v -> RelativeKey.toFolder(prefix, v.prefix()))
+                .getBytes(StandardCharsets.UTF_8));
         objects.forEach((key, bytes) -> store.putBytes(key, bytes, contentType(key)));
         insertReady(platform, videoId, sha, ladder, prefix);
         return new Published(videoId, List.copyOf(ladder), Map.copyOf(objects));
@@ -129,6 +137,9 @@ public final class FakeLadder {
     }
 
     private static String contentType(String key) {
+        if (key.endsWith(".mpd")) {
+            return DashManifest.CONTENT_TYPE;
+        }
         if (key.endsWith(".m3u8")) {
             return "application/vnd.apple.mpegurl";
         }

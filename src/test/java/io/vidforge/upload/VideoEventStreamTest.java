@@ -82,4 +82,20 @@ class VideoEventStreamTest {
         assertEquals(400, Http.get(node.baseUri().resolve("/videos/nope/events")).status());
         assertEquals(405, Http.post(node.baseUri().resolve("/videos/" + id + "/events"), new byte[0], null).status());
     }
+
+    @Test
+    void a_stream_open_while_the_video_is_deleted_ends_with_deleted() throws Exception {
+        String id = Http.post(node.baseUri().resolve("/upload"), SampleBytes.pseudoMp4(10_000, 53), "video/mp4")
+                .json().get("video_id").asText();
+        LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        CompletableFuture<SseClient.Stream> stream = CompletableFuture.supplyAsync(() -> SseClient.read(
+                node.baseUri().resolve("/videos/" + id + "/events"), Duration.ofSeconds(30),
+                e -> seen.add(e.get("status").asText())));
+        assertEquals("uploaded", seen.poll(10, TimeUnit.SECONDS));
+        assertEquals(202, Http.send(java.net.http.HttpRequest.newBuilder(node.baseUri().resolve("/videos/" + id))
+                .DELETE()).status());
+        SseClient.Stream s = stream.get(10, TimeUnit.SECONDS);
+        assertTrue(s.closedByServer());
+        assertEquals(List.of("uploaded", "deleted"), s.events().stream().map(e -> e.get("status").asText()).toList());
+    }
 }

@@ -85,6 +85,17 @@ class WebhookOutboxTest {
         assertEquals(List.of("video.uploaded"), events(id).stream().map(e -> e.get("type").asText()).toList());
     }
 
+    @Test
+    void deleting_a_video_commits_one_video_deleted_event_and_a_repeated_delete_none() {
+        String id = LiveCluster.upload(upload, 43);
+        java.net.URI video = LiveCluster.uri(upload, "/videos/" + id);
+        assertEquals(202, Http.send(java.net.http.HttpRequest.newBuilder(video).DELETE()).status());
+        assertEquals(202, Http.send(java.net.http.HttpRequest.newBuilder(video).DELETE()).status(), "again 202");
+        List<JsonNode> events = events(id);
+        assertEquals(List.of("video.uploaded", "video.deleted"), events.stream().map(e -> e.get("type").asText()).toList());
+        assertEquals("deleted", events.get(1).get("data").get("status").asText());
+    }
+
     private List<JsonNode> events(String id) {
         return upload.platform().sql().query("SELECT body FROM webhook_events WHERE video_id = ? ORDER BY seq",
                 rs -> rs.getString(1), id).stream().map(b -> Json.read(b, JsonNode.class)).toList();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.config.Settings;
 import io.vidforge.json.Json;
+import io.vidforge.media.DashManifest;
 import io.vidforge.media.HlsAuthoringRules;
 import io.vidforge.media.RelativeKey;
 import io.vidforge.media.VariantPlaylist;
@@ -201,6 +202,22 @@ class PublishHandlerTest {
                 "-f", "null", "-")), io.vidforge.media.RunControl.capturing(java.time.Duration.ofSeconds(120)));
         assertEquals(0, r.exitCode(), r.stderrTail());
         assertEquals("", r.stderrTail());
+
+        // The DASH manifest next to the master: its BaseURLs are exactly the published prefixes (the same
+        // segments, no copy), and ffmpeg's DASH demuxer decodes every Representation from them.
+        Path mpd = master.resolveSibling(DashManifest.FILE);
+        String mpdText = Files.readString(mpd);
+        List<String> bases = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<BaseURL>([^<]+)</BaseURL>").matcher(mpdText);
+        while (m.find()) {
+            bases.add(URI.create(result.masterKey()).resolve(m.group(1)).toString());
+        }
+        assertEquals(result.variants().stream().map(Variant::prefix).sorted().toList(), bases.stream().sorted().toList(),
+                mpdText);
+        var d = clips.tools().run(clips.tools().ffmpeg(List.of("-v", "error", "-i", mpd.toString(), "-map", "0",
+                "-f", "null", "-")), io.vidforge.media.RunControl.capturing(java.time.Duration.ofSeconds(120)));
+        assertEquals(0, d.exitCode(), d.stderrTail());
+        assertEquals("", d.stderrTail());
     }
 
     @Test
@@ -219,7 +236,7 @@ class PublishHandlerTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new PublishHandler(store, SETTINGS).handle(ctx));
         assertTrue(e.getMessage().contains("seg_00001.m4s"), e.getMessage());
-        assertTrue(store.list(ctx.outputPrefix()).isEmpty(), "no master for an incomplete ladder");
+        assertTrue(store.list(ctx.outputPrefix()).isEmpty(), "no master and no MPD for an incomplete ladder");
     }
 
     @Test
