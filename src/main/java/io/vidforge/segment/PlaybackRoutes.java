@@ -74,10 +74,10 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         var getOrHead = Method.predicate(Method.GET, Method.HEAD);
         rules.post("/s/{session}/shape", guarded(this::shape))
                 .route(getOrHead, PathMatchers.create("/play/{id}/poster.jpg"), guarded(this::poster))
-                .route(getOrHead, PathMatchers.create("/play/{id}/master.m3u8"), guarded(this::playMaster))
-                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/master.m3u8"), guarded(this::sessionMaster))
-                .route(getOrHead, PathMatchers.create("/play/{id}/manifest.mpd"), guarded(this::playMpd))
-                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/manifest.mpd"), guarded(this::sessionMpd))
+                .route(getOrHead, PathMatchers.create("/play/{id}/master.m3u8"), guarded(newSession(this::master)))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/master.m3u8"), guarded(chosenSession(this::master)))
+                .route(getOrHead, PathMatchers.create("/play/{id}/manifest.mpd"), guarded(newSession(this::mpd)))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/manifest.mpd"), guarded(chosenSession(this::mpd)))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/{variant}/{file}"), guarded(this::variantFile))
                 // Anything else under /s/ (wrong depth, or decoded slashes from a traversal attempt) is malformed.
                 .route(getOrHead, PathMatchers.create("/s/*"), guarded(this::malformed))
@@ -172,21 +172,32 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         }
     }
 
-    /** {@code /play/{id}/master.m3u8[?session=S]}: a new session (or the one asked for), never a redirect. */
-    private void playMaster(ServerRequest req, ServerResponse res) {
-        long t0 = System.nanoTime();
-        draining.refuseIfDraining(req);
-        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
-        String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
-        master(req, res, session, videoId, t0);
+    /** What starts (or continues) a playback session: the HLS master or the DASH manifest. */
+    @FunctionalInterface
+    private interface SessionEntry {
+        void serve(ServerRequest req, ServerResponse res, String session, String videoId, long t0);
     }
 
-    private void sessionMaster(ServerRequest req, ServerResponse res) {
-        long t0 = System.nanoTime();
-        draining.refuseIfDraining(req);
-        String session = SessionIds.require(req.path().pathParameters().get("session"));
-        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
-        master(req, res, session, videoId, t0);
+    /** {@code /play/{id}/…[?session=S]}: a new session (or the one asked for), never a redirect. */
+    private Handler newSession(SessionEntry entry) {
+        return (req, res) -> {
+            long t0 = System.nanoTime();
+            draining.refuseIfDraining(req);
+            String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+            String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
+            entry.serve(req, res, session, videoId, t0);
+        };
+    }
+
+    /** {@code /s/{session}/{id}/…}: the same for a session the client chose. */
+    private Handler chosenSession(SessionEntry entry) {
+        return (req, res) -> {
+            long t0 = System.nanoTime();
+            draining.refuseIfDraining(req);
+            String session = SessionIds.require(req.path().pathParameters().get("session"));
+            String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
+            entry.serve(req, res, session, videoId, t0);
+        };
     }
 
     private void master(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
@@ -203,23 +214,6 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MASTER, null, sent, since(t0), range,
                 head);
         sent.closeIfCutShort();
-    }
-
-    /** {@code /play/{id}/manifest.mpd[?session=S]}: the DASH manifest, starting a session as the master does. */
-    private void playMpd(ServerRequest req, ServerResponse res) {
-        long t0 = System.nanoTime();
-        draining.refuseIfDraining(req);
-        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
-        String session = req.query().first("session").map(SessionIds::require).orElseGet(SessionIds::newId);
-        mpd(req, res, session, videoId, t0);
-    }
-
-    private void sessionMpd(ServerRequest req, ServerResponse res) {
-        long t0 = System.nanoTime();
-        draining.refuseIfDraining(req);
-        String session = SessionIds.require(req.path().pathParameters().get("session"));
-        String videoId = PlaybackPaths.videoId(req.path().pathParameters().get("id"));
-        mpd(req, res, session, videoId, t0);
     }
 
     /**
