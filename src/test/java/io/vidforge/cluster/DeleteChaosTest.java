@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A chaos run on a real cluster (processes, PostgreSQL, the S3 server process, nginx, ffmpeg): random
  * uploads of a few clips (so duplicates and re-uploads after deletes happen), deletes, forced reprocessing
- * and worker SIGKILLs, for {@code chaos.seconds} of workload (90 s in the suite, 2.5 min or more with the
+ * and worker SIGKILLs, for {@code chaos.seconds} of workload (120 s in the suite, 3 min or more with the
  * settling, fsck and playback; {@code ./run.sh soak [SECONDS]} runs it longer), with the storage clean-up running at a short grace period. It ends with {@code ./run.sh fsck}
  * reporting nothing missing and no orphan past the grace period, every live video playing through nginx
  * and every deleted one answering 410.
@@ -75,7 +75,7 @@ class DeleteChaosTest {
     @Test
     void random_uploads_deletes_reprocessing_and_worker_kills_end_with_a_clean_fsck_and_every_live_video_playing()
             throws Exception {
-        Duration length = Duration.ofSeconds(Long.getLong("chaos.seconds", 90));
+        Duration length = Duration.ofSeconds(Long.getLong("chaos.seconds", 120));
         long seed = Long.getLong("chaos.seed", System.nanoTime());
         Random rnd = new Random(seed);
         Map<Integer, String> idOfClip = new HashMap<>();
