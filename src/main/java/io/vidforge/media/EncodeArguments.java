@@ -176,6 +176,10 @@ public final class EncodeArguments {
                 "-f", "hls", "-hls_segment_type", "fmp4",
                 "-hls_time", Integer.toString(ladder.segmentSeconds()),
                 "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
+                // The HLS muxer turns on the mp4 muxer's DASH mode, which puts a sidx in every segment. Neither
+                // playlist needs it (the HLS playlist and the MPD's SegmentTimeline give every segment's time and
+                // size), and some TV players reject a per-segment sidx; timing and bytes are otherwise unchanged.
+                "-hls_segment_options", "movflags=+skip_sidx",
                 "-hls_fmp4_init_filename", INIT_SEGMENT,
                 "-hls_segment_filename", dir.resolve(SEGMENT_PATTERN).toString(),
                 dir.resolve(PLAYLIST).toString());

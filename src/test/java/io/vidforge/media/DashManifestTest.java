@@ -142,6 +142,21 @@ class DashManifestTest {
     }
 
     @Test
+    void segments_carry_no_sidx_and_init_segments_only_ftyp_and_moov() throws Exception {
+        for (EncodedRung e : encoded) {
+            VariantPlaylist playlist = VariantPlaylist.parse(Files.readString(e.playlist()));
+            byte[] init = Files.readAllBytes(e.dir().resolve(playlist.mapUri()));
+            assertEquals(List.of("ftyp", "moov"), Fmp4Fragments.topLevel(init), e.variant().name() + " init");
+            for (var s : playlist.segments()) {
+                List<String> boxes = Fmp4Fragments.topLevel(Files.readAllBytes(e.dir().resolve(s.uri())));
+                // styp, then moof/mdat pairs: a per-segment sidx is what some TV players reject.
+                assertFalse(boxes.contains("sidx"), e.variant().name() + "/" + s.uri() + ": " + boxes);
+                assertEquals("moof", boxes.get(1), e.variant().name() + "/" + s.uri() + ": " + boxes);
+            }
+        }
+    }
+
+    @Test
     void ffmpeg_as_a_third_party_dash_client_decodes_every_representation_without_error() throws Exception {
         Path manifest = dir.resolve("out").resolve(DashManifest.FILE);
         ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error", "-i", manifest.toString(), "-map", "0",
