@@ -77,6 +77,7 @@
   }).catch(() => startPlayback());
 
   function startPlayback() {
+    loadStoryboard();
     if (window.Hls && Hls.isSupported()) {
       playWithHlsJs(src);
     } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
@@ -84,6 +85,74 @@
     } else {
       fail('This browser plays neither HLS nor Media Source Extensions.');
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Seek previews: the storyboard VTT (one cue per preview frame, "sprite#xywh=x,y,w,h") of this session,
+  // shown above the seek bar for the time under the pointer. vf.storyboard holds the cues, vf.preview
+  // what is shown now.
+
+  function loadStoryboard() {
+    fetch('/s/' + session + '/' + videoId + '/storyboard.vtt').then((r) => r.ok ? r.text() : null).then((text) => {
+      const cues = text ? parseStoryboard(text) : [];
+      if (!cues.length) { return; }
+      vf.storyboard = cues;
+      setUpSeekBar(cues);
+    }).catch(() => {});
+  }
+
+  function parseStoryboard(text) {
+    const cues = [];
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^([\d:.]+)\s+-->\s+([\d:.]+)/.exec(lines[i]);
+      const ref = m && /^(.*)#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec((lines[i + 1] || '').trim());
+      if (ref) {
+        cues.push({ start: seconds(m[1]), end: seconds(m[2]), url: ref[1],
+          x: +ref[2], y: +ref[3], w: +ref[4], h: +ref[5] });
+      }
+    }
+    return cues;
+  }
+
+  function seconds(ts) {
+    return ts.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+  }
+
+  function setUpSeekBar(cues) {
+    const bar = $('seek');
+    const box = $('preview');
+    const frame = $('previewFrame');
+    const duration = () => (isFinite(video.duration) && video.duration > 0 ? video.duration : cues[cues.length - 1].end);
+    const timeAt = (e) => {
+      const r = bar.getBoundingClientRect();
+      return Math.max(0, Math.min(1, (e.clientX - r.left) / r.width)) * duration();
+    };
+    bar.hidden = false;
+    bar.addEventListener('pointermove', (e) => {
+      const t = timeAt(e);
+      const cue = cues.find((c) => t >= c.start && t < c.end) || cues[cues.length - 1];
+      frame.style.width = cue.w + 'px';
+      frame.style.height = cue.h + 'px';
+      frame.style.backgroundImage = 'url("' + cue.url + '")';
+      frame.style.backgroundPosition = -cue.x + 'px ' + -cue.y + 'px';
+      $('previewTime').textContent = clock(t);
+      const r = bar.getBoundingClientRect();
+      const half = cue.w / 2 + 4;
+      box.style.left = Math.max(half, Math.min(r.width - half, e.clientX - r.left)) + 'px';
+      box.hidden = false;
+      vf.preview = { t, start: cue.start, end: cue.end, url: cue.url, x: cue.x, y: cue.y, w: cue.w, h: cue.h };
+    });
+    bar.addEventListener('pointerleave', () => { box.hidden = true; vf.preview = null; });
+    bar.addEventListener('click', (e) => { video.currentTime = timeAt(e); });
+    video.addEventListener('timeupdate', () => {
+      $('seekPlayed').style.width = (100 * video.currentTime / duration()) + '%';
+    });
+  }
+
+  function clock(t) {
+    const s = Math.floor(t);
+    return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.vidforge.bucket;
 import io.vidforge.db.Sql;
 import io.vidforge.db.VideoRefs;
 import io.vidforge.db.VideoRepository;
+import io.vidforge.media.Storyboard;
 import io.vidforge.model.Variant;
 import io.vidforge.model.VideoStatus;
 import java.sql.Connection;
@@ -20,7 +21,8 @@ import java.util.Set;
  *
  * <p>Keys: {@code raw/…} upload objects, referenced by a live video's {@code raw_key};
  * {@code videos/{id}/g{n}/…} outputs, referenced while generation n is being processed and, once
- * published, under the published master folder, a variant's folder or as the poster; {@code tus/…}
+ * published, under the published master folder, a variant's folder or as the poster (and the storyboard
+ * beside it); {@code tus/…}
  * resumable-upload chunks, referenced by a {@code tus_chunks} row. Anything else is not ours
  * ({@link Reason#FOREIGN}) and never collected.
  */
@@ -122,7 +124,7 @@ public final class ObjectReferences {
         if (v.status() == VideoStatus.DELETED) {
             return Reason.DELETED_VIDEO;
         }
-        if (v.publishedPrefix() != null && key.startsWith(v.publishedPrefix()) || key.equals(v.posterKey())) {
+        if (v.publishedPrefix() != null && key.startsWith(v.publishedPrefix()) || isPosterOrStoryboard(key, v)) {
             return Reason.PUBLISHED;
         }
         for (Variant variant : v.variants()) {
@@ -135,6 +137,13 @@ public final class ObjectReferences {
             return Reason.IN_PROGRESS;
         }
         return generation < v.generation() ? Reason.OLD_GENERATION : Reason.LOSING_ATTEMPT;
+    }
+
+    /** The poster, and the storyboard the probe wrote beside it, are published by the poster key. */
+    private static boolean isPosterOrStoryboard(String key, VideoRefs v) {
+        return v.posterKey() != null && (key.equals(v.posterKey())
+                || key.equals(Storyboard.besidePoster(v.posterKey(), Storyboard.VTT))
+                || key.equals(Storyboard.besidePoster(v.posterKey(), Storyboard.SPRITE)));
     }
 
     /** {@code videos/{id}/g{n}/…} → id. */

@@ -1,6 +1,7 @@
 package io.vidforge.segment;
 
 import io.vidforge.http.ApiException;
+import io.vidforge.media.Storyboard;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,6 +71,11 @@ public final class PlaybackPaths {
     /** The absolute URI of a variant's folder in a session, as the DASH manifest's BaseURL. */
     public static String variantFolder(String sessionId, String videoId, String variant) {
         return "/s/" + sessionId + "/" + videoId + "/" + variant + "/";
+    }
+
+    /** The absolute URI of a session's storyboard sprite, as written into its storyboard VTT. */
+    public static String storyboardSprite(String sessionId, String videoId) {
+        return "/s/" + sessionId + "/" + videoId + "/" + Storyboard.SPRITE;
     }
 
     /** The absolute URI of a variant playlist in a session, as written into the master playlist. */

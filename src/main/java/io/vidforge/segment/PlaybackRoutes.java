@@ -15,6 +15,7 @@ import io.vidforge.http.DrainingRefusal;
 import io.vidforge.http.Responses;
 import io.vidforge.media.DashManifest;
 import io.vidforge.media.MasterPlaylist;
+import io.vidforge.media.Storyboard;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.storage.StorageException;
@@ -23,8 +24,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The playback routes: masters and DASH manifests that start sessions, and each session's variant playlists, init and
- * media segments from the node-local cache, with read-ahead after every segment. Every answer (errors
+ * The playback routes: masters and DASH manifests that start sessions, each session's variant playlists, init and
+ * media segments and its storyboard (seek-preview VTT and sprite) from the node-local cache, with read-ahead after every segment. Every answer (errors
  * included) carries CORS headers, so browsers running hls.js can read statuses, and {@code X-Node-Id},
  * because nginx cannot tell anyone which upstream it chose. A whole-object miss is streamed by
  * {@link MissStreamer}; every other body is written by {@link BodyWriter}.
@@ -78,6 +79,9 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/master.m3u8"), guarded(chosenSession(this::master)))
                 .route(getOrHead, PathMatchers.create("/play/{id}/manifest.mpd"), guarded(newSession(this::mpd)))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/manifest.mpd"), guarded(chosenSession(this::mpd)))
+                .route(getOrHead, PathMatchers.create("/play/{id}/" + Storyboard.VTT), guarded(newSession(this::storyboard)))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/" + Storyboard.VTT), guarded(chosenSession(this::storyboard)))
+                .route(getOrHead, PathMatchers.create("/s/{session}/{id}/" + Storyboard.SPRITE), guarded(chosenSession(this::sprite)))
                 .route(getOrHead, PathMatchers.create("/s/{session}/{id}/{variant}/{file}"), guarded(this::variantFile))
                 // Anything else under /s/ (wrong depth, or decoded slashes from a traversal attempt) is malformed.
                 .route(getOrHead, PathMatchers.create("/s/*"), guarded(this::malformed))
@@ -87,6 +91,9 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
                 .any("/s/{session}/{id}/master.m3u8", guarded(PlaybackRoutes::methodNotAllowed))
                 .any("/play/{id}/manifest.mpd", guarded(PlaybackRoutes::methodNotAllowed))
                 .any("/s/{session}/{id}/manifest.mpd", guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/play/{id}/" + Storyboard.VTT, guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/s/{session}/{id}/" + Storyboard.VTT, guarded(PlaybackRoutes::methodNotAllowed))
+                .any("/s/{session}/{id}/" + Storyboard.SPRITE, guarded(PlaybackRoutes::methodNotAllowed))
                 .any("/s/{session}/{id}/{variant}/{file}", guarded(PlaybackRoutes::methodNotAllowed));
     }
 
@@ -123,7 +130,8 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
 
     private void malformed(ServerRequest req, ServerResponse res) {
         draining.refuseIfDraining(req);
-        throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are /s/{session}/{video_id}/master.m3u8|manifest.mpd"
+        throw ApiException.badRequest("INVALID_PLAYBACK_PATH", "Playback URLs are"
+                + " /s/{session}/{video_id}/master.m3u8|manifest.mpd|storyboard.vtt|storyboard.jpg"
                 + " and /s/{session}/{video_id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s.");
     }
 
@@ -249,6 +257,54 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         events.serve(new PlaybackTarget(session, video, null, null), FileKind.MPD, stored.outcome(), sent, since(t0),
                 range, head);
         sent.closeIfCutShort();
+    }
+
+    /**
+     * The seek-preview VTT the probe stored beside the poster, through the node-local cache, with its cues
+     * pointed at this session's sprite URL: the sprite then comes from the same node, session and log.
+     */
+    private void storyboard(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
+        Video video = catalog.ready(videoId);
+        SegmentCache.Lookup stored = storyboardObject(videoId, Storyboard.VTT);
+        String text = new String(stored.body().toArray(), StandardCharsets.UTF_8);
+        byte[] body = Storyboard.rebase(text, PlaybackPaths.storyboardSprite(session, videoId))
+                .getBytes(StandardCharsets.UTF_8);
+        res.header(X_SESSION_ID, session);
+        ByteRange range = range(req, res, body.length);
+        boolean head = isHead(req);
+        SentBody sent = BodyWriter.write(res, FileKind.STORYBOARD, CachedBytes.copyOf(body), range, head,
+                Optional.empty());
+        events.serve(new PlaybackTarget(session, video, null, null), FileKind.STORYBOARD, stored.outcome(), sent,
+                since(t0), range, head);
+        sent.closeIfCutShort();
+    }
+
+    /** {@code /s/{session}/{id}/storyboard.jpg}: the sprite, paced like the session's segments. */
+    private void sprite(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
+        Video video = catalog.ready(videoId);
+        SegmentCache.Lookup found = storyboardObject(videoId, Storyboard.SPRITE);
+        ByteRange range = range(req, res, found.body().length());
+        boolean head = isHead(req);
+        res.header(X_CACHE, found.outcome().cacheHeader());
+        SentBody sent = BodyWriter.write(res, FileKind.STORYBOARD_SPRITE, found.body(), range, head,
+                shaper.pacer(session));
+        events.serve(new PlaybackTarget(session, video, null, null), FileKind.STORYBOARD_SPRITE, found.outcome(), sent,
+                since(t0), range, head);
+        sent.closeIfCutShort();
+    }
+
+    private SegmentCache.Lookup storyboardObject(String videoId, String file) {
+        String key = posters.apply(videoId).map(p -> Storyboard.besidePoster(p, file))
+                .orElseThrow(() -> ApiException.notFound("Video " + videoId + " has no storyboard."));
+        try {
+            return cache.get(key);
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                // Processed before storyboards existed, or making one failed (it never fails the video).
+                throw ApiException.notFound("Video " + videoId + " has no storyboard; reprocessing the video makes one.");
+            }
+            throw e;
+        }
     }
 
     /** {@code /s/{session}/{id}/{variant}/index.m3u8|init.mp4|seg_NNNNN.m4s}. */

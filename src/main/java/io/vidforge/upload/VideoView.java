@@ -42,6 +42,8 @@ final class VideoView {
         m.put("playback_url", live ? "/play/" + v.videoId() + "/master.m3u8" : null);
         m.put("dash_url", live ? "/play/" + v.videoId() + "/manifest.mpd" : null);
         m.put("poster_url", v.status() == VideoStatus.READY ? "/play/" + v.videoId() + "/poster.jpg" : null);
+        // The seek previews the probe made (a 404 for videos processed before storyboards existed).
+        m.put("storyboard_url", v.status() == VideoStatus.READY ? "/play/" + v.videoId() + "/storyboard.vtt" : null);
         m.put("player_url", live ? "/player/?v=" + v.videoId() : null);
         m.put("attempts", tasks.stream().mapToInt(ProgressView::attempt).max().orElse(0));
         m.put("generation", v.generation());

@@ -7,6 +7,8 @@ import io.vidforge.media.MediaTools;
 import io.vidforge.media.PosterExtractor;
 import io.vidforge.media.Prober;
 import io.vidforge.media.ScratchDir;
+import io.vidforge.media.Storyboard;
+import io.vidforge.media.StoryboardMaker;
 import io.vidforge.model.SourceInfo;
 import io.vidforge.model.Video;
 import io.vidforge.storage.ObjectStore;
@@ -15,18 +17,24 @@ import io.vidforge.tasks.TaskKind;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * PROBE: what the upload is, and its poster. Downloads the raw object once into the attempt's work
- * directory, probes it (refusing anything that is not a decodable video with INVALID_MEDIA), writes
- * {@code poster.jpg} under the attempt's prefix and returns a {@link ProbeResult}.
+ * PROBE: what the upload is, its poster and its seek previews. Downloads the raw object once into the
+ * attempt's work directory, probes it (refusing anything that is not a decodable video with INVALID_MEDIA),
+ * writes {@code poster.jpg} and the storyboard ({@link Storyboard#SPRITE}, {@link Storyboard#VTT}) under the
+ * attempt's prefix and returns a {@link ProbeResult}. The storyboard is found beside the poster
+ * ({@link Storyboard#besidePoster}), so the poster key published with the video references it too.
  */
 public final class ProbeHandler implements TaskHandler {
     public static final String POSTER = "poster.jpg";
+    private static final Logger LOG = Logger.getLogger(ProbeHandler.class.getName());
 
     private final ObjectStore store;
     private final Prober prober;
     private final PosterExtractor posters;
+    private final StoryboardMaker storyboards;
 
     public ProbeHandler(ObjectStore store, Settings settings) {
         this(store, MediaTools.from(settings));
@@ -36,6 +44,7 @@ public final class ProbeHandler implements TaskHandler {
         this.store = store;
         this.prober = new Prober(tools);
         this.posters = new PosterExtractor(tools);
+        this.storyboards = new StoryboardMaker(tools);
     }
 
     @Override
@@ -56,11 +65,31 @@ public final class ProbeHandler implements TaskHandler {
             stopIfCancelled(ctx);
             String posterKey = ctx.outputPrefix() + POSTER;
             store.putFile(posterKey, jpeg, "image/jpeg");
+            ctx.progress(0.8);
+            storyboard(ctx, source, info, scratch.path(), ctx.outputPrefix());
             ctx.progress(1.0);
             return Json.write(new ProbeResult(info, posterKey));
         } catch (InvalidMediaException e) {
             throw new PermanentTaskException(InvalidMediaException.CODE, e.getMessage());
         }
+    }
+
+    /**
+     * Seek previews are an extra: a video that plays must not fail, or wait for retries, because of them.
+     * Without a storyboard the player simply shows no previews (its URL answers 404).
+     */
+    private void storyboard(TaskContext ctx, Path source, SourceInfo info, Path dir, String prefix)
+            throws InterruptedException {
+        try {
+            storyboards.make(source, info, dir, ctx::cancelled);
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "video " + ctx.video().videoId() + ": no storyboard: " + e.getMessage());
+            return;
+        }
+        stopIfCancelled(ctx);
+        // A storage failure is not the storyboard's fault: it fails the attempt, which is retried, as for the poster.
+        store.putFile(prefix + Storyboard.SPRITE, dir.resolve(Storyboard.SPRITE), "image/jpeg");
+        store.putFile(prefix + Storyboard.VTT, dir.resolve(Storyboard.VTT), Storyboard.VTT_CONTENT_TYPE);
     }
 
     /**
