@@ -1,4 +1,5 @@
-// VidForge player: hls.js where Media Source Extensions exist, native HLS otherwise (Safari on iOS).
+// VidForge player: hls.js where Media Source Extensions exist, native HLS otherwise (Safari on iOS);
+// with ?format=dash, Shaka Player on the DASH manifest of the same segments.
 // It shows what adaptive bitrate is doing and keeps a machine-readable record in window.vf, so an
 // automated browser test can compare the player's view with the segment nodes' logs:
 //   vf.switches   LEVEL_SWITCHED: the level being played changed (what the viewer sees)
@@ -45,7 +46,9 @@
   if (asked && asked !== session) {
     logLine('session "' + asked + '" is not 1–64 of [A-Za-z0-9_-]; using ' + session, 'down');
   }
-  const src = '/s/' + session + '/' + videoId + '/master.m3u8';
+  // ?format=dash plays the DASH manifest of the same segments with Shaka Player (loaded only then).
+  const dash = params.get('format') === 'dash';
+  const src = '/s/' + session + '/' + videoId + (dash ? '/manifest.mpd' : '/master.m3u8');
   let refresh = () => {};
 
   // A video still being processed: its live progress (Server-Sent Events, GET /videos/{id}/events)
@@ -77,8 +80,16 @@
   }).catch(() => startPlayback());
 
   function startPlayback() {
-    loadStoryboard();
-    if (window.Hls && Hls.isSupported()) {
+    // After the first frame: previews must not compete with the start of playback, and the session then
+    // begins with the master or manifest, as the log report expects.
+    video.addEventListener('loadeddata', loadStoryboard, { once: true });
+    if (dash) {
+      const script = document.createElement('script');
+      script.src = 'vendor/shaka-player.compiled.js';
+      script.onload = () => playWithShaka(src);
+      script.onerror = () => fail('Shaka Player (vendor/shaka-player.compiled.js) did not load.');
+      document.head.appendChild(script);
+    } else if (window.Hls && Hls.isSupported()) {
       playWithHlsJs(src);
     } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
       playNatively(src);
@@ -266,6 +277,73 @@
       $('estimate').textContent = kbps(hls.bandwidthEstimate);
       $('buffer').textContent = bufferAhead().toFixed(1) + ' s (target ' + bufferSeconds + ' s)';
       sample(playing, loadingLevel ? loadingLevel.bitrate : null, hls.bandwidthEstimate);
+    };
+    setInterval(refresh, 500);
+  }
+
+  // DASH with Shaka Player: the ladder from its variant tracks, the played rung from its adaptation
+  // events; the same records in window.vf as with hls.js (no per-fragment details).
+  function playWithShaka(url) {
+    shaka.polyfill.installAll();
+    if (!shaka.Player.isBrowserSupported()) {
+      fail('This browser cannot play DASH (no Media Source Extensions).');
+      return;
+    }
+    vf.engine = 'Shaka Player ' + shaka.Player.version + ' (DASH)';
+    $('engine').textContent = vf.engine;
+    ['loading', 'node'].forEach((id) => { $(id).textContent = 'n/a (Shaka Player)'; });
+    const player = new shaka.Player();
+    window.vfShaka = player; // not in vf: tests serialise vf
+    player.configure({ streaming: { bufferingGoal: bufferSeconds, bufferBehind: 10 } });
+    const levelOf = (t) => vf.levels.find((l) => l.height === t.height && l.bitrate === t.videoBandwidth)
+      || vf.levels.find((l) => l.height === t.height);
+    const showActive = () => {
+      const t = player.getVariantTracks().find((x) => x.active);
+      const l = t && levelOf(t);
+      if (!l || (vf.switches.length && vf.switches[vf.switches.length - 1].level === l.index)) { return; }
+      const entry = change(vf.switches, l);
+      logLine((entry.direction === 'start' ? 'playing ' : arrow(entry.direction) + ' playing ') + l.name, entry.direction);
+      showPlaying(l);
+    };
+    player.addEventListener('error', (e) => {
+      const d = e.detail || {};
+      vf.errors.push({ t: now(), wall: Date.now(), type: 'shaka', details: String(d.code), fatal: d.severity === 2 });
+      if (d.severity === 2) { fail('Playback failed: Shaka error ' + d.code); }
+    });
+    player.addEventListener('adaptation', showActive);
+    player.addEventListener('variantchanged', showActive);
+    player.attach(video).then(() => player.load(url)).then(() => {
+      const seen = new Map();
+      player.getVariantTracks().forEach((t) => {
+        if (!seen.has(t.height)) { seen.set(t.height, t); }
+      });
+      vf.levels = [...seen.values()].sort((a, b) => a.height - b.height).map((t, i) => ({ index: i,
+        name: Math.min(t.width, t.height) + 'p', height: t.height, width: t.width, bitrate: t.videoBandwidth || t.bandwidth }));
+      const sel = $('levelSelect');
+      vf.levels.forEach((l) => {
+        const o = document.createElement('option');
+        o.value = String(l.index);
+        o.textContent = l.name + ' · ' + l.width + '×' + l.height + ' · ' + kbps(l.bitrate);
+        sel.appendChild(o);
+      });
+      sel.addEventListener('change', () => {
+        const l = vf.levels[Number(sel.value)];
+        player.configure({ abr: { enabled: !l } });
+        if (l) {
+          const t = player.getVariantTracks().find((x) => x.height === l.height);
+          if (t) { player.selectVariantTrack(t, true); }
+        }
+      });
+      vf.ready = true;
+      logLine('ladder: ' + vf.levels.map((l) => l.name + ' ' + kbps(l.bitrate)).join(', '), '');
+      showActive();
+      video.play().catch(() => {});
+    }).catch((e) => fail('Playback failed: ' + (e && e.code ? 'Shaka error ' + e.code : e)));
+    refresh = () => {
+      const stats = player.getStats();
+      $('estimate').textContent = kbps(stats.estimatedBandwidth);
+      $('buffer').textContent = bufferAhead().toFixed(1) + ' s (target ' + bufferSeconds + ' s)';
+      sample(vf.switches.length ? vf.switches[vf.switches.length - 1].bitrate : null, null, stats.estimatedBandwidth);
     };
     setInterval(refresh, 500);
   }

@@ -59,9 +59,11 @@ ensure_test_clients() {
     say "installing Node.js and npm (tests drive tus-js-client)"
     apt_install nodejs npm || die "tests need Node.js and npm (apt-get install nodejs npm)"
   fi
-  if [ ! -d src/test/js/node_modules/tus-js-client ]; then
+  # Any client missing (a checkout that predates one of them) runs npm ci again.
+  if [ ! -d src/test/js/node_modules/tus-js-client ] || [ ! -d src/test/js/node_modules/shaka-player ] \
+      || [ ! -d src/test/js/node_modules/dashjs ]; then
     say "installing the test's JavaScript clients (npm ci in src/test/js)"
-    (cd src/test/js && npm ci --no-audit --no-fund >/dev/null) || die "npm ci in src/test/js failed (tus-js-client is needed by TusJsClientTest)"
+    (cd src/test/js && npm ci --no-audit --no-fund >/dev/null) || die "npm ci in src/test/js failed (tus-js-client, shaka-player and dashjs are needed by TusJsClientTest and DashPlayersTest)"
   fi
 }
 

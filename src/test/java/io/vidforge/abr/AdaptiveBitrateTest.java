@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.Node;
-import io.vidforge.config.Role;
+import io.vidforge.abr.ServedSwitches.Change;
 import io.vidforge.json.Json;
 import io.vidforge.media.HlsAuthoringRules;
 import io.vidforge.media.MediaTools;
@@ -20,10 +20,6 @@ import io.vidforge.testing.Await;
 import io.vidforge.testing.Browser;
 import io.vidforge.testing.EventLogs;
 import io.vidforge.testing.Http;
-import io.vidforge.testing.MediaClips;
-import io.vidforge.testing.TestNodes;
-import io.vidforge.testing.TestTimings;
-import io.vidforge.testing.VideoWait;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,11 +27,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,8 +52,8 @@ import org.openqa.selenium.support.ui.Select;
 
 /**
  * Adaptive bitrate, proven end to end. A 40 s 1280x720 clip with audio is uploaded to a node running
- * every role, becomes a 4-rung ladder (720p/480p/360p/240p, 2 s segments), and is played by hls.js in
- * headless Chromium on the real player page. The network is squeezed, either in the browser (DevTools
+ * every role ({@link AbrFixture}, shared with the other players' tests), becomes a 4-rung ladder
+ * (720p/480p/360p/240p, 2 s segments), and is played by hls.js in headless Chromium on the real player page. The network is squeezed, either in the browser (DevTools
  * network throttling) or on the segment node (the page's cap control, {@code POST /s/{session}/shape}),
  * then released. The player must go down and back up, and the segment node's SERVE lines for that
  * session must show the same changes of variant in the same order, with read-ahead and cache hits.
@@ -71,14 +65,13 @@ import org.openqa.selenium.support.ui.Select;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdaptiveBitrateTest {
     /** Both throttles: above the 240p rung, below what any higher rung needs, so ABR has one place to go. */
-    private static final long THROTTLE_KBPS = 500;
-    private static final Duration READY = Duration.ofMinutes(5);
+    private static final long THROTTLE_KBPS = AbrFixture.THROTTLE_KBPS;
     /** Per phase of a run; hls.js needs a few segments to notice a change. */
     private static final Duration PHASE = Duration.ofSeconds(90);
-    private static final int CLIP_SECONDS = 40;
+    private static final List<String> LADDER = AbrFixture.LADDER;
     private static final Path EVIDENCE = Path.of("target", "abr");
-    private static final List<String> LADDER = List.of("720p", "480p", "360p", "240p");
 
+    private AbrFixture fixture;
     private Node node;
     private Browser browser;
     private Path logs;
@@ -92,49 +85,22 @@ class AdaptiveBitrateTest {
     @BeforeAll
     void publishAFourRungVideoAndStartABrowser() throws Exception {
         Browser.requireInstalled();
-        Path dir = Files.createTempDirectory("abr");
-        MediaClips clips = new MediaClips(dir);
-        tools = clips.tools();
-        Path clip = clip(dir);
-        Map<String, String> env = TestNodes.environment("abr");
-        assertEquals("2", env.get("SEGMENT_SECONDS"));
-        node = TestNodes.start(env, "all-1", EnumSet.allOf(Role.class),
-                TestTimings.with(TestTimings.SINGLE_NODE, "LEASE_SECONDS", "30"), Clock.systemUTC());
-        logs = Path.of(env.get("DATA_DIR"), "logs");
-        Http.Response up = Http.post(node.baseUri().resolve("/upload?title=ABR%20test%20pattern"), Files.readAllBytes(clip),
-                "video/mp4");
-        assertEquals(201, up.status(), up.text());
-        videoId = up.json().get("video_id").asText();
-        JsonNode video = VideoWait.ready(node.baseUri().resolve("/videos/" + videoId), READY);
-        List<String> names = new ArrayList<>();
-        video.get("variants").forEach(v -> {
-            if ("audio".equals(v.get("type").asText())) {
-                audioBandwidth = v.get("bandwidth").asLong();
-            } else {
-                names.add(v.get("name").asText());
-                bandwidth.put(v.get("name").asText(), v.get("bandwidth").asLong());
-            }
-        });
-        assertEquals(LADDER, names, "the ladder of a 720p source");
-        assertTrue(audioBandwidth > 0, "one audio rendition: " + video.get("variants"));
-        long throttle = THROTTLE_KBPS * 1000;
-        // The player fetches the audio rendition beside whichever rung plays.
-        assertTrue(bandwidth.get("240p") + audioBandwidth < throttle * 0.8 && bandwidth.get("360p") > throttle,
-                "a " + THROTTLE_KBPS + " kb/s throttle must leave exactly one sustainable rung: " + bandwidth);
+        fixture = AbrFixture.shared();
+        node = fixture.node;
+        logs = fixture.logs;
+        videoId = fixture.videoId;
+        tools = fixture.tools;
+        bandwidth.putAll(fixture.bandwidth);
+        audioBandwidth = fixture.audioBandwidth;
         Files.createDirectories(EVIDENCE);
         browser = Browser.start(1400, 1000);
     }
 
+    /** The node is the shared {@link AbrFixture}'s: it closes when the test JVM exits. */
     @AfterAll
     void stop() {
-        try {
-            if (browser != null) {
-                browser.close();
-            }
-        } finally {
-            if (node != null) {
-                node.close();
-            }
+        if (browser != null) {
+            browser.close();
         }
     }
 
@@ -406,17 +372,17 @@ class AdaptiveBitrateTest {
             List<JsonNode> before = serves.stream().filter(e -> ts(e).isBefore(down)).toList();
             assertFalse(before.isEmpty(), "segments served before the squeeze");
             assertEquals(LADDER.get(0), before.get(before.size() - 1).path("variant").asText(), "the top rung before the squeeze");
-            List<Change> after = server.stream().filter(c -> !c.at.isBefore(down)).toList();
+            List<Change> after = server.stream().filter(c -> !c.at().isBefore(down)).toList();
             assertFalse(after.isEmpty(), "the node served other variants after the squeeze: " + server);
-            assertEquals("down", after.get(0).direction, "first change after the squeeze: " + server);
-            assertEquals("up", after.get(after.size() - 1).direction, "last change: " + server);
-            assertTrue(after.stream().anyMatch(c -> c.direction.equals("up") && !c.at.isBefore(up)),
+            assertEquals("down", after.get(0).direction(), "first change after the squeeze: " + server);
+            assertEquals("up", after.get(after.size() - 1).direction(), "last change: " + server);
+            assertTrue(after.stream().anyMatch(c -> c.direction().equals("up") && !c.at().isBefore(up)),
                     "a change up after the release: " + server);
 
             // Same directions in the same order on both sides (consecutive repeats merged) ...
             List<String> playerLoads = stream(vf.path("loads")).map(l -> l.path("direction").asText())
                     .filter(d -> !d.equals("start")).toList();
-            assertEquals(collapse(playerLoads), collapse(server.stream().map(c -> c.direction).toList()),
+            assertEquals(collapse(playerLoads), collapse(server.stream().map(c -> c.direction()).toList()),
                     "directions: player loads " + playerLoads + ", node " + server);
             // ... and segment by segment: every segment the player loaded was served to it, in that order.
             assertSubsequence(fragments.stream().map(f -> f.path("variant").asText() + "/" + f.path("sn").asInt()).toList(),
@@ -436,18 +402,13 @@ class AdaptiveBitrateTest {
 
             // The report tells the same story.
             SessionReport report = PlaybackReport.build(logs, Optional.of(session), Optional.empty()).session(session);
-            assertEquals(server.stream().map(c -> c.direction).toList(), report.switchDirections());
+            assertEquals(server.stream().map(c -> c.direction()).toList(), report.switchDirections());
             evidence(vf, server, hits, serves.size());
         }
 
-        /**
-         * The session's video segment SERVE lines in log order (not those the player abandoned mid-body, and
-         * not the audio rendition's, which is fetched beside every rung and is no switch).
-         */
+        /** The session's video segment SERVE lines in log order ({@link ServedSwitches#segmentServes}). */
         List<JsonNode> segmentServes() {
-            return EventLogs.events(logs, "SERVE", e -> mine(e) && "segment".equals(e.path("kind").asText())
-                    && !"HEAD".equals(e.path("method").asText()) && !e.path("aborted").asBoolean(false)
-                    && !"audio".equals(e.path("variant").asText()));
+            return ServedSwitches.segmentServes(logs, session);
         }
 
         /** The session's audio segment SERVE lines: the audio rendition was served and logged like a variant. */
@@ -457,16 +418,7 @@ class AdaptiveBitrateTest {
         }
 
         List<Change> changes(List<JsonNode> serves) {
-            List<Change> out = new ArrayList<>();
-            for (int i = 1; i < serves.size(); i++) {
-                String from = serves.get(i - 1).path("variant").asText();
-                String to = serves.get(i).path("variant").asText();
-                if (!from.equals(to)) {
-                    out.add(new Change(ts(serves.get(i)), from, to, serves.get(i).path("segment").asInt(),
-                            bandwidth.get(to) > bandwidth.get(from) ? "up" : "down"));
-                }
-            }
-            return out;
+            return ServedSwitches.changes(serves, fixture::direction);
         }
 
         /** target/abr/{label}-*: what docs/abr.md shows, from this run. */
@@ -491,14 +443,6 @@ class AdaptiveBitrateTest {
             System.out.printf(Locale.ROOT, "[%s] session %s: player played %s; loaded %s; node served %s (%d of %d"
                             + " segments were cache hits)%n", label, session, summary(vf.path("switches")),
                     summary(vf.path("loads")), server, hits, segments);
-        }
-    }
-
-    /** A change of variant between consecutive segments served to one session. */
-    private record Change(Instant at, String from, String to, int segment, String direction) {
-        @Override
-        public String toString() {
-            return direction + " " + from + "->" + to + "@" + segment;
         }
     }
 
@@ -643,17 +587,5 @@ class AdaptiveBitrateTest {
         } finally {
             Files.deleteIfExists(file);
         }
-    }
-
-    /** A moving test pattern with a clock and detail (so every rung reaches its bit rate) and stereo audio. */
-    private Path clip(Path dir) throws IOException, InterruptedException {
-        Path out = dir.resolve("abr-1280x720-" + CLIP_SECONDS + "s.mp4");
-        ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error", "-y",
-                "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=" + CLIP_SECONDS,
-                "-f", "lavfi", "-i", "aevalsrc=0.3*sin(330*2*PI*t)|0.3*sin(440*2*PI*t):c=stereo:s=48000:d=" + CLIP_SECONDS,
-                "-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-b:a", "96k", "-shortest", out.toString())), RunControl.capturing(Duration.ofMinutes(2)));
-        assertTrue(r.succeeded(), "making the clip: " + r.stderrTail());
-        return out;
     }
 }
