@@ -1,11 +1,15 @@
 package io.vidforge.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.config.Settings;
 import io.vidforge.json.Json;
+import io.vidforge.media.MediaTools;
+import io.vidforge.media.ProcessResult;
+import io.vidforge.media.Storyboard;
 import io.vidforge.storage.ObjectStore;
 import io.vidforge.tasks.ProbeResult;
 import io.vidforge.tasks.TaskKind;
@@ -13,8 +17,10 @@ import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.MediaClips.Clip;
 import io.vidforge.testing.MediaS3;
 import io.vidforge.testing.MediaTaskContext;
+import io.vidforge.testing.StoryboardCues;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** PROBE against a real S3: the source described, the poster stored, broken uploads refused for good. */
+/**
+ * PROBE against a real S3: the source described, the poster and storyboard stored, broken uploads refused
+ * for good, and a storyboard that cannot be made never failing the probe.
+ */
 class ProbeHandlerTest {
     @TempDir
     static Path dir;
@@ -64,6 +73,32 @@ class ProbeHandlerTest {
         assertEquals(ctx.outputPrefix() + "poster.jpg", result.posterKey());
         byte[] jpeg = store.getBytes(result.posterKey());
         assertTrue(jpeg.length > 1000 && (jpeg[0] & 0xff) == 0xff && (jpeg[1] & 0xff) == 0xd8, "a JPEG");
+        // The storyboard beside it: cues over the whole (displayed, upright) clip into a portrait-tile sprite.
+        String vtt = new String(store.getBytes(Storyboard.besidePoster(result.posterKey(), Storyboard.VTT)),
+                java.nio.charset.StandardCharsets.UTF_8);
+        java.awt.image.BufferedImage sprite = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                store.getBytes(Storyboard.besidePoster(result.posterKey(), Storyboard.SPRITE))));
+        assertEquals(2 * 50, sprite.getWidth(), "two 50x90 portrait tiles");
+        assertEquals(90, sprite.getHeight());
+        StoryboardCues.assertCoverAndFit(StoryboardCues.parse(vtt), result.source().durationS(), Storyboard.SPRITE,
+                sprite.getWidth(), sprite.getHeight());
+        assertEquals(1.0, ctx.progressReports().get(ctx.progressReports().size() - 1));
+        assertLeavesNoLocalFiles(ctx);
+    }
+
+    @Test
+    void a_storyboard_that_cannot_be_made_leaves_the_probe_and_its_poster_intact() throws Exception {
+        MediaTools real = MediaTools.from(Settings.of(Map.of("SEGMENT_SECONDS", "2")));
+        // ffmpeg failing on the storyboard's command alone (key frames only), as on a source it cannot seek.
+        MediaTools failing = new MediaTools(real.binaries(), (command, control) -> command.contains("nokey")
+                ? new ProcessResult(1, "", "storyboard: simulated failure", Duration.ZERO) : real.run(command, control),
+                real.settings());
+        MediaTaskContext ctx = contextFor("no-storyboard", clips.make(Clip.of("plain", 320, 240, 2, 0)));
+        ProbeResult result = Json.read(new ProbeHandler(store, failing).handle(ctx), ProbeResult.class);
+
+        assertTrue(store.exists(result.posterKey()), "the poster is there");
+        assertFalse(store.exists(Storyboard.besidePoster(result.posterKey(), Storyboard.VTT)), "no storyboard VTT");
+        assertFalse(store.exists(Storyboard.besidePoster(result.posterKey(), Storyboard.SPRITE)), "no sprite");
         assertEquals(1.0, ctx.progressReports().get(ctx.progressReports().size() - 1));
         assertLeavesNoLocalFiles(ctx);
     }
