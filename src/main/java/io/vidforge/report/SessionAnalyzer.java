@@ -97,9 +97,12 @@ public final class SessionAnalyzer {
         return out;
     }
 
-    /** What /play/{id}/… answers on any node: the HLS master or the DASH manifest. */
+    /**
+     * What /play/{id}/… answers on any node without a session: the HLS master, the DASH manifest or the
+     * storyboard's cues (a client may fetch the seek previews first).
+     */
     private static boolean startsSessions(String kind) {
-        return "master".equals(kind) || "mpd".equals(kind);
+        return "master".equals(kind) || "mpd".equals(kind) || "storyboard".equals(kind);
     }
 
     private static SessionReport.CacheStats cache(List<LogEvent> serves) {

@@ -232,6 +232,21 @@ class PlaybackReportTest {
     }
 
     @Test
+    void a_first_storyboard_from_another_node_is_the_sessions_start_too() throws IOException {
+        // /play/{id}/storyboard.vtt: any node answers it and names the session; the sprite and the
+        // playback then come from the session's node.
+        line("segment-3", 0, "SERVE", "S1", VIDEO, "kind", "storyboard", "bytes", 900, "duration_ms", 1.0);
+        serve("segment-1", 10, "720p", "playlist", -1, "MISS");
+        serve("segment-1", 100, "720p", "segment", 0, "MISS");
+        for (var e : files.entrySet()) {
+            Files.write(dir.resolve(e.getKey() + ".jsonl"), e.getValue());
+        }
+        SessionReport s = PlaybackReport.build(dir, Optional.empty(), Optional.empty()).session("S1");
+        assertEquals(List.of(true, false), s.nodes().stream().map(SessionReport.NodeSpan::sessionStart).toList());
+        assertEquals(0, s.nodeChanges(), "the session's start is not a node change");
+    }
+
+    @Test
     void a_download_the_player_abandoned_is_neither_a_load_nor_a_switch() throws IOException {
         serve("segment-1", 100, "480p", "segment", 0, "MISS");
         // The player tried 720p for segment 1, gave up mid-body, and loaded 480p instead.
