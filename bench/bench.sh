@@ -315,6 +315,7 @@ bench_serve() {
     put "up_rps_ratio_$c" "$(median <"$BENCH_DIR/rps-up-ratio-$c")"
     put "up_rps_ratio_range_$c" "$(sort -g "$BENCH_DIR/rps-up-ratio-$c" | sed -n '1p;$p' | paste -sd- -)"
   done
+  put serve_load "$(cut -d' ' -f1 /proc/loadavg)"
   bench_stop segment-1
   bench_stop_up
   kill -QUIT "$(cat "$BENCH_DIR/nginx/nginx.pid")" 2>/dev/null || true
@@ -415,13 +416,18 @@ bench_table() {
   echo
   say "results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load at end $(loadavg))"
   bench_row "figure" "measured" "limit (same run)" "ratio" "goal" "met"
-  local c
+  # Far above the cores' worth of runnable threads, the scheduler's share per thread decides the req/s of
+  # nginx (2 workers) and of the JVM (many threads), not their cost per response: not judged then.
+  local c judged=yes
+  if [ -n "$(res serve_load)" ] && awk -v l="$(res serve_load)" -v n="$(nproc)" 'BEGIN { exit !(l > 3 * n) }'; then
+    judged="n/a (load $(res serve_load) on $(nproc) cores)"
+  fi
   for c in 32 128; do
     [ -n "$(res "node_rps_$c")" ] || continue
     r=$(res "rps_ratio_$c")
-    bench_row "cached segments, $c conn., segment node" "$(res "node_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "rps_ratio_range_$c"))" ">= 0.9" "$(meets "$r" '>=' 0.9)"
+    bench_row "cached segments, $c conn., segment node" "$(res "node_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "rps_ratio_range_$c"))" ">= 0.9" "$([ "$judged" = yes ] && meets "$r" '>=' 0.9 || echo "$judged")"
     r=$(res "up_rps_ratio_$c")
-    bench_row "cached segments, $c conn., ./run.sh up" "$(res "up_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "up_rps_ratio_range_$c"))" ">= 0.9" "$(meets "$r" '>=' 0.9)"
+    bench_row "cached segments, $c conn., ./run.sh up" "$(res "up_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "up_rps_ratio_range_$c"))" ">= 0.9" "$([ "$judged" = yes ] && meets "$r" '>=' 0.9 || echo "$judged")"
   done
   if [ -n "$(res up_cold_ratio_32)" ]; then
     bench_row "  up before any load (JIT cold), 32 conn." "$(res up_cold_rps_32) req/s" "nginx $(res up_cold_nginx_rps_32) req/s" "$(res up_cold_ratio_32)" "-" "-"
