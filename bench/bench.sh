@@ -3,7 +3,8 @@
 # stop_pid, wait_for) it uses. Every figure is measured against its
 # limit in the same run, on the same data, on this machine; see docs/performance.md.
 #
-# `./run.sh bench scaling` instead measures how cost grows (clip length and rungs, claimers, concurrent
+# `./run.sh bench serve` runs the serving section alone (cached throughput of a segment node and of
+# ./run.sh up against nginx); `./run.sh bench scaling` instead measures how cost grows (clip length and rungs, claimers, concurrent
 # connections); knobs BENCH_SCALING_CLIPS ("15x1080 30x1080 60x1080 30x720 30x480 30x240 10x2160": seconds x
 # height), BENCH_SCALING_CLAIMERS ("1 2 4 8"), BENCH_SCALING_CONNECTIONS ("1 8 32 128 512").
 #
@@ -12,6 +13,7 @@
 #   BENCH_MEDIA_ROUNDS=3       paired rounds (one ffmpeg command, then the platform) per worker count
 #   BENCH_UPLOAD_MB=2048       size of the upload-throughput file
 #   BENCH_WRK_SECONDS=6        duration of one wrk run; BENCH_WRK_ROUNDS=5 paired rounds (median of ratios)
+#   BENCH_JIT_SECONDS=10       load on each serving node before its rounds (JIT warm-up)
 #   BENCH_MISS_ROUNDS=200      cache-miss pairs; BENCH_PLAYERS=5 concurrent sequential players (one per variant)
 #   BENCH_WARM_ROUNDS=40       warm rounds (read-ahead on and off side by side); SERVE p99 ratio with a 90 % bootstrap interval
 #   BENCH_CLAIM_TASKS=10000    tasks for the claim benchmark; BENCH_CLAIM_WORKERS=8
@@ -83,6 +85,7 @@ bench_cleanup() {
     [ -e "$f" ] || continue
     bench_stop "$(basename "$f" .pid)"
   done
+  bench_stop_up
 }
 
 bench_prereqs() {
@@ -259,38 +262,110 @@ wrk_rps() {
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else print a[int((NR+1)/2)]}'; }
 
+# The serving section: the same segment files on disk for nginx (the limit), a dedicated segment node
+# (CACHE_BYTES=1 GiB, as a cluster's segment node) and the default deployment exactly as `./run.sh up`
+# starts it (every role and the embedded S3 in one JVM, H2, its JVM options: scripts/single.sh), holding
+# the same video (uploaded to it: content addressing gives it the same id, so one URL list serves all
+# three). Both nodes get the same warm-up; each round runs nginx, the node and `up` back to back and
+# each ratio is taken against the nginx run of its own round.
 bench_serve() {
-  local id=$1 p=$((BENCH_PORT_BASE + 30))
-  say "[serve] the same segment files on disk for nginx, and a warm segment node"
+  local id=$1 p=$((BENCH_PORT_BASE + 30)) up=$((BENCH_PORT_BASE + 40))
+  say "[serve] the same segment files on disk for nginx, a dedicated segment node and ./run.sh up"
   bench_java segments "$id" bench "$BENCH_DIR/www"
   write_urls_lua
   bench_nginx_conf
   "$(nginx_bin)" -p "$BENCH_DIR/nginx" -c "$BENCH_DIR/nginx/nginx.conf" -e "$BENCH_DIR/nginx/error.log" \
     || die "nginx did not start (see $BENCH_DIR/nginx/error.log)"
+  bench_up "$up" "$id"
   bench_node segment-1 segment "$p" CACHE_BYTES=$((1024 * 1024 * 1024))
-  local u
-  while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u" || warn "warm-up of $u failed"; done <"$BENCH_DIR/www/urls.txt"
-  while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$p$u"; done <"$BENCH_DIR/www/urls.txt"
-  wrk -t2 -c128 -d10s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$p" >/dev/null 2>&1 || true # JIT warm-up
+  local u port
+  for port in "$p" "$up"; do
+    while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$port$u" || warn "warm-up of $u on :$port failed"; done <"$BENCH_DIR/www/urls.txt"
+  done
+  # What a newcomer sees first: `up` with its cache warm but its JIT not yet (one paired round at 32
+  # connections, before any load; the issue measured this). Reported beside the warm figures, no goal.
+  local x n
+  x=$(wrk_rps "http://127.0.0.1:$BENCH_NGINX_PORT" 32); n=$(wrk_rps "http://127.0.0.1:$up" 32)
+  put up_cold_nginx_rps_32 "$x"; put up_cold_rps_32 "$n"; put up_cold_ratio_32 "$(ratio "$n" "$x")"
+  echo "      up before any load, 32 connections: nginx $x req/s, up $n req/s, ratio $(res up_cold_ratio_32)"
+  for port in "$p" "$up"; do
+    while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$port$u"; done <"$BENCH_DIR/www/urls.txt"
+    wrk -t2 -c128 -d"${BENCH_JIT_SECONDS:-10}s" -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true # JIT warm-up
+  done
   wrk -t2 -c32 -d3s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$BENCH_NGINX_PORT" >/dev/null 2>&1 || true
-  # Rounds alternate nginx and node back to back; the figure is the median of the per-round ratios, so a
-  # burst of load from elsewhere on the machine hits both sides of a ratio rather than one median.
-  local c r n x
+  # Rounds alternate nginx, node and up back to back; each figure is the median of the per-round ratios,
+  # so a burst of load from elsewhere on the machine hits both sides of a ratio rather than one median.
+  local c r m
   for c in 32 128; do
-    : >"$BENCH_DIR/rps-nginx-$c"; : >"$BENCH_DIR/rps-node-$c"; : >"$BENCH_DIR/rps-ratio-$c"
+    for m in nginx node up; do : >"$BENCH_DIR/rps-$m-$c"; done
+    : >"$BENCH_DIR/rps-ratio-$c"; : >"$BENCH_DIR/rps-up-ratio-$c"
     for r in $(seq 1 "${BENCH_WRK_ROUNDS:-5}"); do
       x=$(wrk_rps "http://127.0.0.1:$BENCH_NGINX_PORT" "$c"); echo "$x" >>"$BENCH_DIR/rps-nginx-$c"
       n=$(wrk_rps "http://127.0.0.1:$p" "$c"); echo "$n" >>"$BENCH_DIR/rps-node-$c"
+      u=$(wrk_rps "http://127.0.0.1:$up" "$c"); echo "$u" >>"$BENCH_DIR/rps-up-$c"
       ratio "$n" "$x" >>"$BENCH_DIR/rps-ratio-$c"
-      echo "      $c connections, round $r: nginx $x req/s, segment node $n req/s, ratio $(tail -1 "$BENCH_DIR/rps-ratio-$c") (load $(loadavg))"
+      ratio "$u" "$x" >>"$BENCH_DIR/rps-up-ratio-$c"
+      echo "      $c connections, round $r: nginx $x req/s, segment node $n ($(tail -1 "$BENCH_DIR/rps-ratio-$c")), up $u ($(tail -1 "$BENCH_DIR/rps-up-ratio-$c")) (load $(loadavg))"
     done
     put "nginx_rps_$c" "$(median <"$BENCH_DIR/rps-nginx-$c")"
     put "node_rps_$c" "$(median <"$BENCH_DIR/rps-node-$c")"
     put "rps_ratio_$c" "$(median <"$BENCH_DIR/rps-ratio-$c")"
+    put "rps_ratio_range_$c" "$(sort -g "$BENCH_DIR/rps-ratio-$c" | sed -n '1p;$p' | paste -sd- -)"
+    put "up_rps_$c" "$(median <"$BENCH_DIR/rps-up-$c")"
+    put "up_rps_ratio_$c" "$(median <"$BENCH_DIR/rps-up-ratio-$c")"
+    put "up_rps_ratio_range_$c" "$(sort -g "$BENCH_DIR/rps-up-ratio-$c" | sed -n '1p;$p' | paste -sd- -)"
   done
+  put serve_load "$(cut -d' ' -f1 /proc/loadavg)"
   bench_stop segment-1
+  bench_stop_up
   kill -QUIT "$(cat "$BENCH_DIR/nginx/nginx.pid")" 2>/dev/null || true
   rm -f "$BENCH_DIR/nginx/nginx.pid"
+}
+
+# bench_up PORT VIDEO_ID: the default deployment as `./run.sh up` starts it (start_all_in_one in
+# scripts/single.sh: its JVM options, H2 and the embedded S3 under its own DATA_DIR, none of the bench's
+# PostgreSQL or S3 settings), then the bench's source clip uploaded to it and processed there.
+bench_up() {
+  local port=$1 id=$2 answer got status i
+  say "[serve] ./run.sh up's node (every role, embedded S3, H2) on :$port; uploading the source clip to it"
+  (
+    unset DB_URL DB_USER DB_PASSWORD S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_BUCKET S3_REGION
+    DATA_DIR="$BENCH_DIR/up"; RUN_DIR="$DATA_DIR/run"; PORT=$port
+    start_all_in_one >/dev/null
+  ) || die "the up node did not start (log: $BENCH_DIR/up/run/all-1.out)"
+  answer=$(curl -sS -X POST -H 'Content-Type: video/mp4' -H 'Expect:' --data-binary @"$BENCH_DIR/source.mp4" \
+    "http://127.0.0.1:$port/upload?title=bench") || die "upload to the up node failed"
+  got=$(printf '%s' "$answer" | sed -n 's/.*"video_id":"\([^"]*\)".*/\1/p')
+  [ "$got" = "$id" ] || die "the up node named the clip '$got', not $id (content addressing should agree): $answer"
+  for i in $(seq 1 $((2 * ${BENCH_UP_READY_SECONDS:-900}))); do
+    status=$(curl -sS "http://127.0.0.1:$port/videos/$id" | sed -n 's/^{"video_id":"[^"]*","status":"\([a-z]*\)".*/\1/p')
+    case "$status" in ready) break ;; failed) die "the up node failed to process the clip" ;; esac
+    sleep 0.5
+  done
+  [ "$status" = ready ] || die "the up node did not make the clip ready in time"
+  echo "      ready on the up node after $((i / 2)) s"
+}
+
+# `./run.sh bench serve`: the serving section alone. The clip is processed by upload, orchestrator and one
+# worker (no limit measured for it), then served as in the full bench. ./run.sh test runs it short
+# (bench_short in scripts/test.sh) so that it cannot rot.
+bench_serve_alone() {
+  local p=$((BENCH_PORT_BASE + 10))
+  say "[serve] a ${BENCH_CLIP_SECONDS:-60} s 1080p30 source clip, processed by upload, orchestrator and one worker"
+  bench_java clip "$BENCH_DIR/source.mp4" "${BENCH_CLIP_SECONDS:-60}" >/dev/null || die "could not make the clip"
+  bench_node upload-1 upload "$p"
+  bench_node orch-1 orchestrator $((p + 1))
+  bench_node worker-1 worker $((p + 2)) WORKER_CONCURRENCY=1
+  bench_java ttr "http://127.0.0.1:$p" "$BENCH_DIR/source.mp4" >/dev/null || die "time-to-ready failed"
+  bench_stop worker-1 orch-1 upload-1
+  bench_serve "$(res video_id)"
+}
+
+bench_stop_up() {
+  local f="$BENCH_DIR/up/run/all-1.pid"
+  [ -f "$f" ] || return 0
+  stop_pid "$(cat "$f")" || true
+  rm -f "$f"
 }
 
 bench_miss() {
@@ -341,11 +416,21 @@ bench_table() {
   echo
   say "results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load at end $(loadavg))"
   bench_row "figure" "measured" "limit (same run)" "ratio" "goal" "met"
-  if [ -n "$(res node_rps_32)" ]; then
-    r=$(res rps_ratio_32)
-    bench_row "cached segments, 32 connections" "$(res node_rps_32) req/s" "nginx $(res nginx_rps_32) req/s" "$r" ">= 0.8" "$(meets "$r" '>=' 0.8)"
-    r=$(res rps_ratio_128)
-    bench_row "cached segments, 128 connections" "$(res node_rps_128) req/s" "nginx $(res nginx_rps_128) req/s" "$r" ">= 0.8" "$(meets "$r" '>=' 0.8)"
+  # Far above the cores' worth of runnable threads, the scheduler's share per thread decides the req/s of
+  # nginx (2 workers) and of the JVM (many threads), not their cost per response: not judged then.
+  local c judged=yes
+  if [ -n "$(res serve_load)" ] && awk -v l="$(res serve_load)" -v n="$(nproc)" 'BEGIN { exit !(l > 3 * n) }'; then
+    judged="n/a (load $(res serve_load) on $(nproc) cores)"
+  fi
+  for c in 32 128; do
+    [ -n "$(res "node_rps_$c")" ] || continue
+    r=$(res "rps_ratio_$c")
+    bench_row "cached segments, $c conn., segment node" "$(res "node_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "rps_ratio_range_$c"))" ">= 0.9" "$([ "$judged" = yes ] && meets "$r" '>=' 0.9 || echo "$judged")"
+    r=$(res "up_rps_ratio_$c")
+    bench_row "cached segments, $c conn., ./run.sh up" "$(res "up_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "up_rps_ratio_range_$c"))" ">= 0.9" "$([ "$judged" = yes ] && meets "$r" '>=' 0.9 || echo "$judged")"
+  done
+  if [ -n "$(res up_cold_ratio_32)" ]; then
+    bench_row "  up before any load (JIT cold), 32 conn." "$(res up_cold_rps_32) req/s" "nginx $(res up_cold_nginx_rps_32) req/s" "$(res up_cold_ratio_32)" "-" "-"
   fi
   if [ -n "$(res miss_added_p50_ms)" ]; then
     bench_row "cache miss, added p50" "$(res miss_node_p50_ms) ms" "S3 GET $(res miss_direct_p50_ms) ms" "+$(res miss_added_p50_ms) ms" "<= 5 ms" "$(meets "$(res miss_added_p50_ms)" '<=' 5)"
@@ -490,6 +575,12 @@ bench_main() {
   put started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   put load_start "$(loadavg | tr ' ' '/')"
   local started=$SECONDS
+  if [ "${1:-}" = serve ]; then
+    bench_serve_alone
+    bench_table
+    say "serving bench finished in $((SECONDS - started)) s"
+    return 0
+  fi
   if [ "${1:-}" = scaling ]; then
     bench_scaling
     bench_scaling_table

@@ -24,8 +24,16 @@ cmd_test() {
   # The whole suite passed: hold the coordination core's changed classes to the mutation threshold
   # (PIT over all of tasks/ and orchestrator/ takes longer than the suite's budget: docs/testing.md).
   if [ $# -eq 0 ]; then
+    bench_serve_short || return 1
     cmd_mutation changed
   fi
+}
+
+# The serving bench (./run.sh bench serve) in short, so that it cannot rot: a 6 s clip, one 3 s round per
+# figure. Its figures are printed, not judged (speed goals live in ./run.sh bench, docs/performance.md).
+bench_serve_short() {
+  say "the serving bench, short (./run.sh bench serve; figures only)"
+  ( export BENCH_CLIP_SECONDS=6 BENCH_WRK_SECONDS=3 BENCH_WRK_ROUNDS=1 BENCH_JIT_SECONDS=3; cmd_bench serve )
 }
 
 summarize_tests() {
