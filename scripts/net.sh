@@ -284,16 +284,20 @@ net_uncut() {
   done
 }
 
-# Loss: real packets dropped at random (iptables statistic), each direction.
+# Loss: real packets dropped at random (iptables statistic), each direction: a packet matches one rule.
+# Without peers: every packet on the test network but the control path and the host's own traffic (an
+# inbound relay to its node is no network path). iptables takes one -s per rule, hence RETURNs first.
 net_loss() {
   local pct=$1; shift
   local p; p=$(awk -v x="$pct" 'BEGIN {printf "%.4f", x / 100}')
   local ip
   if [ $# -eq 0 ]; then
-    # The host's traffic with itself (an inbound relay to its node) is no network path: no loss there.
-    net_ipt -C VF -s "$NET_IP" -d "$NET_IP" -j RETURN 2>/dev/null || net_ipt -I VF 1 -s "$NET_IP" -d "$NET_IP" -j RETURN
-    net_ipt -A VF -s 10.77.0.0/16 ! -s "$NET_CONTROL_IP" -m statistic --mode random --probability "$p" -j DROP
-    net_ipt -A VF -d 10.77.0.0/16 ! -d "$NET_CONTROL_IP" -m statistic --mode random --probability "$p" -j DROP
+    local -a keep
+    for keep in "-s $NET_IP -d $NET_IP" "-s $NET_CONTROL_IP" "-d $NET_CONTROL_IP"; do
+      # shellcheck disable=SC2086
+      net_ipt -C VF $keep -j RETURN 2>/dev/null || net_ipt -I VF 1 $keep -j RETURN
+    done
+    net_ipt -A VF -s 10.77.0.0/16 -d 10.77.0.0/16 -m statistic --mode random --probability "$p" -j DROP
     return 0
   fi
   for ip in "$@"; do
