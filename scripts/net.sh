@@ -284,14 +284,20 @@ net_uncut() {
   done
 }
 
-# Loss: real packets dropped at random (iptables statistic), each direction.
+# Loss: real packets dropped at random (iptables statistic), each direction: a packet matches one rule.
+# Without peers: every packet on the test network but the control path and the host's own traffic (an
+# inbound relay to its node is no network path). iptables takes one -s per rule, hence RETURNs first.
 net_loss() {
   local pct=$1; shift
   local p; p=$(awk -v x="$pct" 'BEGIN {printf "%.4f", x / 100}')
   local ip
   if [ $# -eq 0 ]; then
-    net_ipt -A VF -s 10.77.0.0/16 ! -s "$NET_CONTROL_IP" -m statistic --mode random --probability "$p" -j DROP
-    net_ipt -A VF -d 10.77.0.0/16 ! -d "$NET_CONTROL_IP" -m statistic --mode random --probability "$p" -j DROP
+    local -a keep
+    for keep in "-s $NET_IP -d $NET_IP" "-s $NET_CONTROL_IP" "-d $NET_CONTROL_IP"; do
+      # shellcheck disable=SC2086
+      net_ipt -C VF $keep -j RETURN 2>/dev/null || net_ipt -I VF 1 $keep -j RETURN
+    done
+    net_ipt -A VF -s 10.77.0.0/16 -d 10.77.0.0/16 -m statistic --mode random --probability "$p" -j DROP
     return 0
   fi
   for ip in "$@"; do
@@ -308,22 +314,180 @@ net_set_delay() {
   mv -f "$f.new" "$f"
 }
 
-# Latency on the host's paths to the database and S3 (one way each, so a round trip costs twice):
-# the switch-side relays hold its bytes back. Paths between test hosts (nginx, another node) would need
-# sch_netem, which this kernel does not have.
+# ---- Latency on paths into a node (from nginx or another test host) --------------------------------
+# No sch_netem, so these paths get a relay too: a SlowLink in the node's own namespace, listening on an
+# alias address (10.77.6.N on lo, for host 10.77.2.N) on the node's port and passing on to the node. A
+# DNAT rule in the host's nat table (chain VFNAT) sends the node's NEW inbound connections from the
+# chosen peers to it, only while a delay is set; the source address stays the peer's, so cuts and loss by
+# peer (chain VF) apply as before. The relay is a JVM, started the first time a delay needs it and
+# stopped by ./run.sh stop. Delays per peer in RUN_DIR/net/delays-in-ID.
+
+net_alias_ip() { echo "10.77.6.${1##*.}"; }
+net_nat() { ip netns exec "$1" iptables -w -t nat "${@:2}"; }
+
+# Node ids on test host NAME.
+net_nodes_on() {
+  local f
+  for f in "$RUN_DIR"/*.host; do
+    [ -e "$f" ] || continue
+    [ "$(cat "$f")" = "netns:$1" ] && [ -f "$RUN_DIR/$(basename "$f" .host).node" ] && basename "$f" .host
+  done
+  return 0
+}
+
+# Whether a node takes connections from nginx (the only connections VidForge opens between test hosts).
+net_takes_inbound() { case "$(role_of "$1")" in upload|segment|all) return 0 ;; *) return 1 ;; esac; }
+
+# net_node_addr ID: "NS IP ALIAS PORT" of a node on a test host.
+net_node_addr() {
+  local host port ip
+  host=$(host_of_id "$1"); host=${host#netns:}
+  read -r _ _ port <"$RUN_DIR/$1.node"
+  ip=$(net_host_ip "$host")
+  echo "$(net_host_ns "$host") $ip $(net_alias_ip "$ip") $port"
+}
+
+# net_inbound_relay ID: the node's relay (and its alias address and VFNAT chain), started once.
+net_inbound_relay() {
+  local id=$1 d ns ip alias port
+  d=$(net_dir)
+  if [ -f "$d/fwd-in-$id.pid" ] && alive "$(cat "$d/fwd-in-$id.pid")"; then return 0; fi
+  read -r ns ip alias port < <(net_node_addr "$id")
+  # (No "| grep -q" here: under pipefail its early exit would fail ip with SIGPIPE.)
+  [ -n "$(ip -n "$ns" -o addr show dev lo to "$alias/32")" ] || ip -n "$ns" addr add "$alias/32" dev lo
+  if ! net_nat "$ns" -S VFNAT >/dev/null 2>&1; then
+    net_nat "$ns" -N VFNAT
+    net_nat "$ns" -A PREROUTING -j VFNAT
+  fi
+  touch "$d/delays-in-$id"
+  # shellcheck disable=SC1091
+  ( . "$RUN_DIR/cluster.env"
+    start_process "$d" "fwd-in-$id" ip netns exec "$ns" "$JAVA_HOME/bin/java" -Xmx48m -XX:+UseSerialGC \
+      -XX:TieredStopAtLevel=1 -cp "${VIDFORGE_CLASSPATH:-$JAR}" io.vidforge.tools.SlowLink \
+      "$alias" "$port" "$ip:$port" "$d/delays-in-$id" )
+  wait_for 60 "$(cat "$d/fwd-in-$id.pid")" log_says "$d/fwd-in-$id.out" "SlowLink listening" \
+    || die "the inbound relay of $id did not start (log: $d/fwd-in-$id.out)"
+}
+
+# net_relay_reads OUT N: the relay whose log is OUT has read its delays file more than N times (it logs
+# "delays now" on every change).
+net_relay_reads() {
+  local n; n=$(grep -c 'delays now' "$1" 2>/dev/null || true)
+  [ "${n:-0}" -gt "$2" ]
+}
+
+# net_divert ID MS JITTER PEER_IP...: the node's new connections from those peers through its relay,
+# MS ± JITTER each way. Connections already open from them (nginx keeps some alive) would pass the relay
+# by, so when the DNAT rule is new they are reset (ss -K): nginx drops an idle kept-alive connection that
+# resets and opens a new one; a request in flight on one at that moment fails over like any connection
+# error.
+net_divert() {
+  local id=$1 ms=$2 jitter=$3; shift 3
+  local d f ns ip alias port peer n
+  d=$(net_dir); f="$d/delays-in-$id"
+  net_inbound_relay "$id"
+  read -r ns ip alias port < <(net_node_addr "$id")
+  n=$(grep -c 'delays now' "$d/fwd-in-$id.out" 2>/dev/null || true)
+  cp "$f" "$d/tmp-delays"
+  for peer in "$@"; do
+    grep -v "^$peer " "$d/tmp-delays" >"$d/tmp-delays.1" || true
+    echo "$peer $ms $jitter" >>"$d/tmp-delays.1"
+    mv -f "$d/tmp-delays.1" "$d/tmp-delays"
+  done
+  mv -f "$d/tmp-delays" "$f"
+  # The relay must hold the new delay before the first connection is diverted to it.
+  wait_for 10 "" net_relay_reads "$d/fwd-in-$id.out" "${n:-0}" \
+    || warn "the inbound relay of $id did not confirm its new delays (log: $d/fwd-in-$id.out)"
+  for peer in "$@"; do
+    local -a rule=(VFNAT -s "$peer" -d "$ip" -p tcp --dport "$port" -j DNAT --to-destination "$alias:$port")
+    if ! net_nat "$ns" -C "${rule[@]}" 2>/dev/null; then
+      net_nat "$ns" -A "${rule[@]}"
+      ip netns exec "$ns" ss -K -tn state established src "$ip:$port" dst "$peer" >/dev/null 2>&1 || true
+    fi
+  done
+}
+
+# net_undivert ID [PEER_IP...]: no delay any more from those peers (all when none). The DNAT rules stay
+# (until ./run.sh stop): deleting one drops the kernel's NAT state of the connections it diverted, and
+# the next request nginx sends on one of them meets a reset and fails over (seen in NetworkFaultTest).
+# So the relay keeps carrying them, at no delay.
+net_undivert() {
+  local id=$1; shift
+  local d f peer
+  d=$(net_dir); f="$d/delays-in-$id"
+  [ -f "$f" ] || return 0
+  if [ $# -eq 0 ]; then : >"$f"; return 0; fi
+  cp "$f" "$d/tmp-delays"
+  for peer in "$@"; do
+    grep -v "^$peer " "$d/tmp-delays" >"$d/tmp-delays.1" || true
+    mv -f "$d/tmp-delays.1" "$d/tmp-delays"
+  done
+  mv -f "$d/tmp-delays" "$f"
+}
+
+# Every address on the test network but HOST's own: front doors and test hosts (never control).
+net_other_ips() { awk -v n="$1" '$1 != n {print $3}' "$(net_dir)/hosts"; }
+
+# net_delay_inbound MS JITTER FROM: latency on the connections into the nodes of NET_HOST from FROM
+# (nginx, a node id, or "" for every other host), or, when NET_HOST is a front door, on nginx's
+# connections into the node FROM (every upload and segment node when "").
+net_delay_inbound() {
+  local ms=$1 jitter=$2 from=$3 id
+  local -a ids=() peers=()
+  if [[ $NET_HOST == front* ]]; then
+    case "$from" in
+      db|s3|nginx) die "nginx has no path to $from (its paths go to the upload and segment nodes)" ;;
+      "") for id in $(ids_with_role upload segment all); do [[ $(host_of_id "$id") == netns:* ]] && ids+=("$id"); done ;;
+      *) ids=("$from") ;;
+    esac
+    peers=("$NET_IP")
+  else
+    case "$from" in
+      nginx) mapfile -t peers < <(net_peer_ips nginx) ;;
+      "") mapfile -t peers < <(net_other_ips "$NET_HOST") ;;
+      *) mapfile -t peers < <(net_peer_ips "$from") ;;
+    esac
+    mapfile -t ids < <(net_nodes_on "$NET_HOST")
+  fi
+  local any=0
+  for id in "${ids[@]}"; do
+    if [ "$from" = "" ] || [ "$from" = nginx ] || [[ $NET_HOST == front* ]]; then
+      net_takes_inbound "$id" || continue # nothing but the control path connects to it
+    fi
+    any=1
+    if [ "$ms" = 0 ] && [ "$jitter" = 0 ]; then net_undivert "$id" "${peers[@]}"
+    else net_divert "$id" "$ms" "$jitter" "${peers[@]}"; fi
+  done
+  if [ "$any" = 0 ] && [ -n "$from" ]; then
+    die "no node on $NET_HOST takes connections from $from (only upload and segment nodes do, from nginx)"
+  fi
+  return 0
+}
+
+# Latency, one way each (a round trip costs twice), made by relays (io.vidforge.tools.SlowLink): on the
+# paths to the database and S3 by the switch's relays, on the paths into a node by the node's own.
 net_delay() {
   local ms=$1 jitter=$2 from=$3
   case "$from" in
-    db|s3) net_set_delay "$from" "$ms" "$jitter" ;;
-    "") net_set_delay db "$ms" "$jitter"; net_set_delay s3 "$ms" "$jitter" ;;
-    *) [ "$ms" = 0 ] && [ "$jitter" = 0 ] && return 0
-       die "latency --from $from needs sch_netem, which this kernel lacks; latency works --from db or s3 (loss works on every path)" ;;
+    db|s3) [[ $NET_HOST == front* ]] && die "nginx has no path to $from"
+           net_set_delay "$from" "$ms" "$jitter" ;;
+    "") if [[ $NET_HOST != front* ]]; then net_set_delay db "$ms" "$jitter"; net_set_delay s3 "$ms" "$jitter"; fi
+        net_delay_inbound "$ms" "$jitter" "" ;;
+    *) net_delay_inbound "$ms" "$jitter" "$from" ;;
   esac
 }
 
+# Every delay of NET_HOST: its lines in the switch's relays, the relays of its own nodes, and its address
+# in every other node's relay.
 net_clear_delay() {
   net_set_delay db 0 0
   net_set_delay s3 0 0
+  local f id
+  for f in "$(net_dir)"/delays-in-*; do
+    [ -e "$f" ] || continue
+    id=${f##*/delays-in-}
+    if [ "$(host_of_id "$id")" = "netns:$NET_HOST" ]; then net_undivert "$id"; else net_undivert "$id" "$NET_IP"; fi
+  done
 }
 
 cmd_net() {

@@ -85,7 +85,9 @@ public final class Platform implements AutoCloseable {
             ObjectStore store = new ObjectStore(endpoint, settings.s3AccessKey(), settings.s3SecretKey(),
                     settings.s3Region(), settings.s3Bucket());
             store.ensureBucket();
-            db = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
+            db = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize(),
+                    new Database.SessionLimits(settings.seconds("DB_IDLE_IN_TRANSACTION_SECONDS", 10),
+                            settings.seconds("DB_LOCK_TIMEOUT_SECONDS", 30)));
             log = EventLog.open(settings.logDir(), nodeId, settings.logMaxBytes(), settings.logKeepFiles());
             Platform p = new Platform(settings, nodeId, clock, embedded, store, db, log);
             boolean reportOnly = DeploymentId.REPORT.equals(settings.string(DeploymentId.CHECK_SETTING, ""));

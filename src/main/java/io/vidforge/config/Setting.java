@@ -20,6 +20,10 @@ public enum Setting {
     DB_USER(Use.SET_BY_CLUSTER),
     DB_PASSWORD(Use.SET_BY_CLUSTER),
     DB_POOL_SIZE(Use.PASSED),
+    /** PostgreSQL: idle_in_transaction_session_timeout of every pooled connection (db.Database.SessionLimits). */
+    DB_IDLE_IN_TRANSACTION_SECONDS(Use.PASSED),
+    /** PostgreSQL: lock_timeout of every pooled connection. */
+    DB_LOCK_TIMEOUT_SECONDS(Use.PASSED),
     S3_ENDPOINT(Use.SET_BY_CLUSTER),
     S3_ACCESS_KEY(Use.SET_BY_CLUSTER),
     S3_SECRET_KEY(Use.SET_BY_CLUSTER),

@@ -5,9 +5,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -21,17 +24,28 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 /**
- * The test hosts' way to the database or S3 with latency (./run.sh net NODE delay MS JITTER): a TCP relay
- * in the switch namespace, listening on the service's address and passing every byte on to a UNIX socket,
- * each chunk held back by the delay of the host it comes from or goes to (one way each: a round trip costs
- * twice). Needed because this kernel has no sch_netem. The delays are read from a file of
- * "SOURCE_IP DELAY_MS JITTER_MS" lines whenever it changes, so ./run.sh net changes them without a restart.
- * Order is kept: a chunk is never sent before the one read before it, whatever the jitter drew.
- * {@code java -cp vidforge.jar io.vidforge.tools.SlowLink IP PORT UNIX_SOCKET DELAYS_FILE}
+ * Latency for the test hosts (./run.sh net NODE delay MS JITTER), made in user space because this kernel
+ * has no sch_netem: a TCP relay that passes every byte on, each chunk held back by the delay of the peer
+ * it comes from or goes to (one way each: a round trip costs twice). Two places use it:
+ * <ul>
+ *   <li>in the switch namespace, on the database's and S3's addresses, passing on to the root namespace's
+ *       UNIX socket (every test host's way to them goes through it anyway);</li>
+ *   <li>in a node's own namespace, on an alias address the node's inbound connections from nginx or
+ *       another host are diverted to (iptables DNAT, only while a delay is set), passing on to the node's
+ *       own address and port.</li>
+ * </ul>
+ * The delays are read from a file of "PEER_IP DELAY_MS JITTER_MS" lines (PEER_IP {@code *}: every peer
+ * without a line of its own) whenever it changes, so ./run.sh net changes them without a restart. It is
+ * connection-level, not packet-level: a chunk is what one read returned, and a chunk is never sent before
+ * the one read before it, whatever the jitter drew, so jitter never reorders bytes (TCP would not let it
+ * either). Loss is not made here: iptables drops real packets (TCP then retransmits).
+ * {@code java -cp vidforge.jar io.vidforge.tools.SlowLink LISTEN_IP PORT TARGET DELAYS_FILE}, TARGET a
+ * UNIX socket path or HOST:PORT.
  */
-public final class SlowLink {
+public final class SlowLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SlowLink.class.getName());
     private static final byte[] END = new byte[0];
+    private static final String ANY_PEER = "*";
 
     private record Delay(long millis, long jitter) {
         static final Delay NONE = new Delay(0, 0);
@@ -44,53 +58,75 @@ public final class SlowLink {
     private record Chunk(long sendAtNanos, byte[] bytes) {
     }
 
-    private final Path target;
+    private final SocketAddress target;
+    private final ProtocolFamily family;
     private final Path delaysFile;
+    private final ServerSocket server;
     private volatile Map<String, Delay> delays = Map.of();
     private long delaysModified = -1;
+    private long delaysSize = -1;
 
-    private SlowLink(Path target, Path delaysFile) {
-        this.target = target;
+    private SlowLink(ServerSocket server, String target, Path delaysFile) {
+        this.server = server;
         this.delaysFile = delaysFile;
+        int colon = target.lastIndexOf(':');
+        if (target.startsWith("/") || colon < 0) {
+            this.target = UnixDomainSocketAddress.of(target);
+            this.family = StandardProtocolFamily.UNIX;
+        } else {
+            this.target = new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+            this.family = StandardProtocolFamily.INET;
+        }
+    }
+
+    /**
+     * Listens on {@code listenIp:port} and relays to {@code target} (a UNIX socket path or HOST:PORT) with
+     * the delays of {@code delaysFile}, already read once when this returns.
+     */
+    public static SlowLink start(String listenIp, int port, String target, Path delaysFile) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getByName(listenIp), port), 128);
+        SlowLink link = new SlowLink(server, target, delaysFile);
+        link.readDelays();
+        Thread.ofPlatform().daemon().name("slowlink-delays").start(link::watchDelays);
+        Thread.ofPlatform().daemon().name("slowlink-accept").start(link::accept);
+        return link;
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
-            System.err.println("usage: SlowLink LISTEN_IP PORT UNIX_SOCKET DELAYS_FILE");
+            System.err.println("usage: SlowLink LISTEN_IP PORT TARGET(UNIX_SOCKET|HOST:PORT) DELAYS_FILE");
             System.exit(2);
         }
-        SlowLink link = new SlowLink(Path.of(args[2]), Path.of(args[3]));
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(InetAddress.getByName(args[0]), Integer.parseInt(args[1])), 128);
-            Thread.ofPlatform().daemon().name("slowlink-delays").start(link::watchDelays);
-            System.out.println("SlowLink listening on " + args[0] + ":" + args[1] + " -> " + args[2]);
-            while (true) {
+        SlowLink link = start(args[0], Integer.parseInt(args[1]), args[2], Path.of(args[3]));
+        System.out.println("SlowLink listening on " + args[0] + ":" + args[1] + " -> " + args[2]);
+        Thread.currentThread().join(); // until killed
+        link.close();
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
                 Socket client = server.accept();
-                Thread.ofVirtual().start(() -> link.relay(client));
+                Thread.ofVirtual().start(() -> relay(client));
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    LOG.warning("accept failed: " + e);
+                }
             }
         }
     }
 
     private void watchDelays() {
-        while (true) {
+        while (!server.isClosed()) {
             try {
-                long m = Files.exists(delaysFile) ? Files.getLastModifiedTime(delaysFile).toMillis() : 0;
-                if (m != delaysModified) {
-                    delaysModified = m;
-                    Map<String, Delay> next = new ConcurrentHashMap<>();
-                    if (m != 0) {
-                        for (String line : Files.readAllLines(delaysFile)) {
-                            String[] f = line.trim().split("\\s+");
-                            if (f.length == 3) {
-                                next.put(f[0], new Delay(Long.parseLong(f[1]), Long.parseLong(f[2])));
-                            }
-                        }
-                    }
-                    delays = next;
-                    LOG.info("delays now " + next);
-                }
-                Thread.sleep(200);
+                readDelays();
+                Thread.sleep(100);
             } catch (IOException | RuntimeException e) {
                 LOG.warning("cannot read " + delaysFile + ": " + e);
             } catch (InterruptedException e) {
@@ -99,10 +135,42 @@ public final class SlowLink {
         }
     }
 
+    /** Reads the file again when its time or size changed (a rewrite within one clock tick changes the size). */
+    private synchronized void readDelays() throws IOException {
+        boolean exists = Files.exists(delaysFile);
+        long m = exists ? Files.getLastModifiedTime(delaysFile).toMillis() : 0;
+        long size = exists ? Files.size(delaysFile) : -2;
+        if (m == delaysModified && size == delaysSize) {
+            return;
+        }
+        delaysModified = m;
+        delaysSize = size;
+        Map<String, Delay> next = new ConcurrentHashMap<>();
+        if (exists) {
+            for (String line : Files.readAllLines(delaysFile)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 3) {
+                    next.put(f[0], new Delay(Long.parseLong(f[1]), Long.parseLong(f[2])));
+                }
+            }
+        }
+        delays = next;
+        LOG.info("delays now " + next);
+    }
+
+    private Delay delayOf(String peer) {
+        Map<String, Delay> d = delays;
+        Delay own = d.get(peer);
+        return own != null ? own : d.getOrDefault(ANY_PEER, Delay.NONE);
+    }
+
     private void relay(Socket client) {
         String from = client.getInetAddress().getHostAddress();
-        try (client; SocketChannel upstream = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            upstream.connect(UnixDomainSocketAddress.of(target));
+        try (client; SocketChannel upstream = SocketChannel.open(family)) {
+            if (family == StandardProtocolFamily.INET) {
+                upstream.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            upstream.connect(target);
             client.setTcpNoDelay(true);
             InputStream fromClient = client.getInputStream();
             OutputStream toClient = client.getOutputStream();
@@ -132,7 +200,7 @@ public final class SlowLink {
     }
 
     /** Reads chunks as they come and writes each once its delay has passed, in order. */
-    private void pump(String host, Reader source, Writer sink, Runnable onEnd) {
+    private void pump(String peer, Reader source, Writer sink, Runnable onEnd) {
         LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
         Thread writer = Thread.ofVirtual().start(() -> {
             try {
@@ -160,7 +228,7 @@ public final class SlowLink {
                 if (n == 0) {
                     continue;
                 }
-                last = Math.max(last, System.nanoTime() + delays.getOrDefault(host, Delay.NONE).draw() * 1_000_000);
+                last = Math.max(last, System.nanoTime() + delayOf(peer).draw() * 1_000_000);
                 queue.add(new Chunk(last, Arrays.copyOf(buf, n)));
             }
         } catch (IOException e) {
@@ -188,5 +256,10 @@ public final class SlowLink {
         } catch (IOException e) {
             // already closed
         }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
     }
 }

@@ -341,4 +341,105 @@ class NetworkFaultTest {
         }
         assertEquals(0, moved, "the /play master with ?session= too");
     }
+    /** nginx's access-log lines of one session from {@code sinceMsec} on (upstream_time is what nginx waited). */
+    private List<JsonNode> accessLines(String session, double sinceMsec) throws Exception {
+        Path log = cluster.dataDir().resolve("nginx").resolve("access.jsonl");
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (!line.isBlank()) {
+                JsonNode j = io.vidforge.json.Json.MAPPER.readTree(line);
+                if (session.equals(j.path("session").asText()) && j.path("msec").asDouble() >= sinceMsec) {
+                    out.add(j);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * 250 ± 50 ms each way between nginx and one segment node (its own relay, diverted to by DNAT: no
+     * sch_netem here). Its session plays on, on that node, every response at least two one-way delays
+     * slower as nginx and the player see it, while the node's own SERVE lines show it answered at once:
+     * the time is the network's. Cleared, the next responses are fast again.
+     */
+    @Test
+    @Order(7)
+    void latency_between_nginx_and_a_segment_node_slows_each_response_but_its_session_plays_on_there()
+            throws Exception {
+        String videoId = playable();
+        String node = "segment-1";
+        ClusterPlayer player = IntStream.range(0, 200).mapToObj(i -> new ClusterPlayer(cluster.uri("/"), "slow-" + i, videoId))
+                .filter(p -> node.equals(p.get("master.m3u8").node())).findFirst().orElseThrow();
+        // Warm its cache (the node's own time is small from then on). A node nginx marked down for a moment
+        // (fail_timeout 3 s; a fresh cluster's first reads can be slow) would serve the session elsewhere:
+        // played through again until every request was answered at home.
+        Await.until(Duration.ofSeconds(60), "the session played through on " + node, () -> player.playThrough("360p")
+                .stream().allMatch(f -> f.ok() && node.equals(f.node())));
+        List<Fetch> before = player.replay();
+        double delayedFrom = System.currentTimeMillis() / 1000.0;
+        cluster.net(node, "delay", "250", "50", "--from", "nginx");
+        List<Fetch> slow;
+        try {
+            slow = player.replay();
+        } finally {
+            cluster.net(node, "clear");
+        }
+        List<Fetch> after = player.replay();
+        long minOneWay = 200;
+        slow.forEach(f -> assertTrue(f.ok(), () -> "plays on with the delay: " + f + "\n" + diagnosis(player, delayedFrom)));
+        slow.forEach(f -> assertEquals(node, f.node(), () -> "stays on its node (the delay is below nginx's timeouts): "
+                + f + "\n" + diagnosis(player, delayedFrom)));
+        slow.forEach(f -> assertTrue(f.took().toMillis() >= 2 * minOneWay, "request and response each held back at"
+                + " least " + minOneWay + " ms: " + f.took().toMillis() + " ms " + f));
+        after.forEach(f -> assertTrue(f.ok() && node.equals(f.node()), () -> f + "\n" + diagnosis(player, delayedFrom)));
+        // nginx waited the two delays on every request of the window, each on one upstream (no failover).
+        List<JsonNode> lines = Await.value(Duration.ofSeconds(10), "nginx's lines of the delayed requests", () -> {
+            try {
+                List<JsonNode> l = accessLines(player.session(), delayedFrom);
+                return l.size() >= slow.size() ? l : null;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).subList(0, slow.size());
+        for (JsonNode l : lines) {
+            assertFalse(l.path("upstream").asText().contains(","), "one upstream, no retry: " + l);
+            assertTrue(Double.parseDouble(l.path("upstream_time").asText()) >= 2 * minOneWay / 1000.0,
+                    "nginx waited at least both delays: " + l);
+        }
+        // The node's SERVE lines from the delay on: all on the node, and quick: the time was the network's.
+        List<JsonNode> serves = Await.value(Duration.ofSeconds(20), "the node's SERVE lines of the session", () -> {
+            List<JsonNode> l = cluster.events("SERVE", e -> player.session().equals(e.path("session_id").asText())
+                    && java.time.Instant.parse(e.path("ts").asText()).toEpochMilli() >= delayedFrom * 1000);
+            return l.size() >= slow.size() + after.size() ? l : null;
+        });
+        serves.forEach(e -> assertEquals(node, e.path("node_id").asText(), "every SERVE on the session's node: " + e));
+        long nodeMax = serves.stream().mapToLong(e -> e.path("duration_ms").asLong()).max().orElseThrow();
+        long slowMin = slow.stream().mapToLong(f -> f.took().toMillis()).min().orElseThrow();
+        assertTrue(nodeMax < slowMin, "the node answered faster than the delayed path: " + nodeMax + " vs " + slowMin);
+        Settlement.measured("NetworkFaultTest", String.format("250 ± 50 ms each way nginx<->%s: %d requests all 200 from"
+                        + " it, each %d-%d ms (median %d) against %d ms median before and %d ms after clearing; nginx's"
+                        + " upstream_time %s-%s s; the node's own SERVE duration at most %d ms", node, slow.size(),
+                slowMin, slow.stream().mapToLong(f -> f.took().toMillis()).max().orElseThrow(), median(slow),
+                median(before), median(after), lines.stream().map(l -> l.path("upstream_time").asText()).min(
+                        java.util.Comparator.comparingDouble(Double::parseDouble)).orElseThrow(),
+                lines.stream().map(l -> l.path("upstream_time").asText()).max(
+                        java.util.Comparator.comparingDouble(Double::parseDouble)).orElseThrow(), nodeMax));
+        assertTrue(median(after) < 2 * minOneWay, "cleared: fast again, median " + median(after) + " ms");
+    }
+
+    /** What nginx logged of the session and its last errors: why a request went elsewhere. */
+    private String diagnosis(ClusterPlayer player, double sinceMsec) {
+        try {
+            List<String> errors = Files.readAllLines(cluster.dataDir().resolve("nginx").resolve("error.log"));
+            return "access: " + accessLines(player.session(), sinceMsec) + "\nerror.log: "
+                    + errors.subList(Math.max(0, errors.size() - 10), errors.size());
+        } catch (Exception e) {
+            return "no diagnosis: " + e;
+        }
+    }
+
+    private static long median(List<Fetch> fetches) {
+        long[] ms = fetches.stream().mapToLong(f -> f.took().toMillis()).sorted().toArray();
+        return ms[ms.length / 2];
+    }
 }
