@@ -124,8 +124,8 @@ public final class FakeMedia {
                         .filter(s -> s.kind() == TaskKind.TRANSCODE || s.kind() == TaskKind.AUDIO)
                         .flatMap(s -> TranscodeResult.read(s.resultJson()).variants().stream()).toList());
                 ctx.completedSiblings().stream().filter(s -> s.kind() == TaskKind.VIDEO_CHUNK).findFirst()
-                        .ifPresent(chunk -> TranscodeResult.read(chunk.resultJson()).variants()
-                                .forEach(v -> variants.add(0, v.at(ctx.outputPrefix() + v.name() + "/"))));
+                        .ifPresent(chunk -> variants.addAll(0, TranscodeResult.read(chunk.resultJson()).variants().stream()
+                                .map(v -> v.at(ctx.outputPrefix() + v.name() + "/")).toList()));
                 publishesPerVideo.computeIfAbsent(t.videoId(), k -> new AtomicInteger()).incrementAndGet();
                 // The poster is the one the probe extracted, as PublishHandler takes it.
                 String poster = ctx.completedSiblings().stream().filter(s -> s.kind() == TaskKind.PROBE)
