@@ -99,9 +99,9 @@ public final class LadderEncoder {
         double seconds = Math.max(0.001, (endS < 0 ? source.durationS() : Math.min(endS, source.durationS())) - startS);
         List<String> command = tools.ffmpeg(EncodeArguments.forChunk(input, source, rungs, ladder,
                 settings.x264Preset(), outRoot, startS, endS));
-        // -copyts: ffmpeg reports the output time on the source's timeline, from the chunk's start.
-        RunControl control = RunControl.streaming(settings.encodeTimeout(seconds),
-                        new FfmpegProgress(source.durationS(), f -> progress.accept((f * source.durationS() - startS) / seconds)))
+        // ffmpeg reports the output time from the chunk's first frame (measured: 0 to the chunk's length, even
+        // with -copyts), which is also what keeps the stall watchdog fed.
+        RunControl control = RunControl.streaming(settings.encodeTimeout(seconds), new FfmpegProgress(seconds, progress))
                 .stallAfter(settings.stallTimeout())
                 .cancelWhen(cancelled);
         ProcessResult result = tools.run(command, control);
