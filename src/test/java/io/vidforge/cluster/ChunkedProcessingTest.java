@@ -1,6 +1,7 @@
 package io.vidforge.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,13 +88,31 @@ class ChunkedProcessingTest {
         // hls.js in Chromium plays the stitched ladder from start to end: no stall, no error at any join.
         try (Browser browser = Browser.start(1000, 800)) {
             browser.open(cluster.uri("/player/?v=" + id + "&loop=0&session=chunked-play").toString());
+            Await.value(Duration.ofSeconds(60), "the player to load the ladder", () -> {
+                JsonNode now = vf(browser);
+                return now != null && now.path("ready").asBoolean() ? now : null;
+            });
+            // Every player error and every stall ('waiting') from here on, at the media time it happened.
+            browser.script("const v = document.getElementById('video'); window.joinTrouble = [];"
+                    + "window.vf.hls.on('hlsError', (e, d) => window.joinTrouble.push({what: d.details, fatal: d.fatal, at: v.currentTime}));"
+                    + "v.addEventListener('waiting', () => window.joinTrouble.push({what: 'waiting', fatal: false, at: v.currentTime}));");
             JsonNode vf = Await.value(Duration.ofSeconds(60), "the player to play to the end", () -> {
                 JsonNode now = vf(browser);
                 Object ended = browser.script("const v = document.getElementById('video'); return v.ended || v.currentTime > 13.5;");
                 return now != null && Boolean.TRUE.equals(ended) ? now : null;
             });
             assertTrue(vf.path("engine").asText().startsWith("hls.js"), vf.path("engine").asText());
-            assertEquals(0, vf.path("errors").size(), "hls.js reported " + vf.path("errors"));
+            vf.path("errors").forEach(e -> assertFalse(e.path("fatal").asBoolean(), "fatal hls.js error: " + e));
+            // The joins are at 4 s and 8 s. (At 0 s hls.js may skip the video's B-frame delay before its first frame,
+            // bufferSeekOverHole, as it does for any encode: not a join.)
+            JsonNode trouble = Json.MAPPER.readTree((String) browser.script("return JSON.stringify(window.joinTrouble)"));
+            List<JsonNode> midStream = new java.util.ArrayList<>();
+            trouble.forEach(t -> {
+                if (t.path("at").asDouble() >= 1.0 && t.path("at").asDouble() < 13.5) {
+                    midStream.add(t);
+                }
+            });
+            assertEquals(List.of(), midStream, "stalls or errors after the start: " + trouble + "; all errors: " + vf.path("errors"));
             Set<Integer> sns = new TreeSet<>();
             vf.path("fragments").forEach(f -> sns.add(f.path("sn").asInt()));
             assertEquals(Set.of(0, 1, 2, 3, 4, 5, 6), sns, "every segment, across both joins (after 4 s and 8 s)");
@@ -106,7 +125,7 @@ class ChunkedProcessingTest {
         String id = cluster.upload(clips.make(MediaClips.Clip.of("chunked-kill-12s", 1280, 720, 12, 2)), "chunk-kill");
         Map<String, Object> running = Await.value(Duration.ofMinutes(3), "a VIDEO_CHUNK of " + id + " under way", () ->
                 cluster.rows("SELECT task_id, owner, variant, progress FROM tasks WHERE video_id = ? AND kind = 'VIDEO_CHUNK'"
-                        + " AND state = 'RUNNING' AND progress > 0 AND progress < 0.8 ORDER BY progress LIMIT 1", id)
+                        + " AND state = 'RUNNING' AND progress > 0.05 AND progress < 0.8 ORDER BY progress LIMIT 1", id)
                         .stream().findFirst().orElse(null));
         String victim = (String) running.get("owner");
         long taskId = ((Number) running.get("task_id")).longValue();
