@@ -22,14 +22,25 @@ chunk_pin() {
   if [ "$2" = all ]; then taskset -a -p -c "0-$(($(nproc) - 1))" "$pid" >/dev/null; else taskset -a -p -c "$2" "$pid" >/dev/null; fi
 }
 
-# chunk_ttr NAME: one time-to-ready of the bench video (uploaded the first time, then re-processed).
+# chunk_workers_cpu WORKER...: CPU seconds the workers' finished ffmpeg/ffprobe children used so far.
+chunk_workers_cpu() {
+  local w sum=0
+  for w in "$@"; do sum=$(awk -v a="$sum" -v b="$(child_cpu "$w")" 'BEGIN { print a + b }'); done
+  echo "$sum"
+}
+
+# chunk_ttr NAME WORKER...: one time-to-ready of the bench video (uploaded the first time, then re-processed),
+# and the ffmpeg CPU the workers spent on it (load-independent, unlike the wall time on a shared machine).
 chunk_ttr() {
-  local src; src=$(res chunk_video_id)
+  local name=$1 src cpu0; shift
+  src=$(res chunk_video_id)
   [ -n "$src" ] || src="$BENCH_DIR/chunk-source.mp4"
-  bench_java ttr "http://127.0.0.1:$((BENCH_PORT_BASE + 30))" "$src" >/dev/null || die "time-to-ready ($1) failed"
+  cpu0=$(chunk_workers_cpu "$@")
+  bench_java ttr "http://127.0.0.1:$((BENCH_PORT_BASE + 30))" "$src" >/dev/null || die "time-to-ready ($name) failed"
   [ -n "$(res chunk_video_id)" ] || put chunk_video_id "$(res video_id)"
-  echo "$(res ttr_s)" >>"$BENCH_DIR/chunk-$1"
-  echo "      $1: $(res ttr_s) s (load $(loadavg))"
+  echo "$(res ttr_s)" >>"$BENCH_DIR/chunk-$name"
+  awk -v a="$(chunk_workers_cpu "$@")" -v b="$cpu0" 'BEGIN { printf "%.1f\n", a - b }' >>"$BENCH_DIR/chunk-cpu-$name"
+  echo "      $name: $(res ttr_s) s, ffmpeg CPU $(tail -1 "$BENCH_DIR/chunk-cpu-$name") s (load $(loadavg))"
 }
 
 # chunk_psnr NAME: PSNR (average, dB) of the published top rung against the source.
@@ -57,24 +68,28 @@ bench_chunk() {
     say "[chunk] round $r: ladder vs chunk, one unpinned worker"
     chunk_pin worker-c1 all
     chunk_orchestrator ladder
-    chunk_ttr ladder
+    chunk_ttr ladder worker-c1
     [ "$r" = 1 ] && put psnr_ladder_db "$(chunk_psnr ladder)"
     chunk_orchestrator chunk
-    chunk_ttr chunk
+    chunk_ttr chunk worker-c1
     [ "$r" = 1 ] && put psnr_chunk_db "$(chunk_psnr chunk)"
     ratio "$(tail -1 "$BENCH_DIR/chunk-chunk")" "$(tail -1 "$BENCH_DIR/chunk-ladder")" >>"$BENCH_DIR/chunk-vs-ladder"
+    ratio "$(tail -1 "$BENCH_DIR/chunk-cpu-chunk")" "$(tail -1 "$BENCH_DIR/chunk-cpu-ladder")" >>"$BENCH_DIR/chunk-cpu-vs-ladder"
     say "[chunk] round $r: chunk plan on one core, then on two (one worker per core)"
     chunk_pin worker-c1 0
-    chunk_ttr pinned1
+    chunk_ttr pinned1 worker-c1
     bench_node worker-c2 worker $((BENCH_PORT_BASE + 33)) WORKER_CONCURRENCY=1
     chunk_pin worker-c2 1
-    chunk_ttr pinned2
+    chunk_ttr pinned2 worker-c1 worker-c2
     bench_stop worker-c2
     ratio "$(tail -1 "$BENCH_DIR/chunk-pinned2")" "$(tail -1 "$BENCH_DIR/chunk-pinned1")" >>"$BENCH_DIR/chunk-2-vs-1"
   done
   put chunk_ttr_ladder_s "$(median <"$BENCH_DIR/chunk-ladder")"
   put chunk_ttr_chunk_s "$(median <"$BENCH_DIR/chunk-chunk")"
   put chunk_vs_ladder "$(median <"$BENCH_DIR/chunk-vs-ladder")"
+  put chunk_cpu_vs_ladder "$(median <"$BENCH_DIR/chunk-cpu-vs-ladder")"
+  put chunk_cpu_ladder_s "$(median <"$BENCH_DIR/chunk-cpu-ladder")"
+  put chunk_cpu_chunk_s "$(median <"$BENCH_DIR/chunk-cpu-chunk")"
   put chunk_ttr1_s "$(median <"$BENCH_DIR/chunk-pinned1")"
   put chunk_ttr2_s "$(median <"$BENCH_DIR/chunk-pinned2")"
   put chunk_2_vs_1 "$(median <"$BENCH_DIR/chunk-2-vs-1")"
@@ -90,6 +105,7 @@ bench_chunk_table() {
   bench_row "chunk plan $(res chunk_clip), 2 pinned workers" "$(res chunk_ttr2_s) s" "1 pinned: $(res chunk_ttr1_s) s" "$r" "<= 0.55" "$(meets "$r" '<=' 0.55)"
   r=$(res chunk_vs_ladder)
   bench_row "chunk vs ladder plan, 1 worker" "$(res chunk_ttr_chunk_s) s" "ladder $(res chunk_ttr_ladder_s) s" "$r" "<= 1.1" "$(meets "$r" '<=' 1.1)"
+  bench_row "  ffmpeg CPU for it (load-independent)" "$(res chunk_cpu_chunk_s) s" "ladder $(res chunk_cpu_ladder_s) s" "$(res chunk_cpu_vs_ladder)" "-" "-"
   d=$(res chunk_psnr_delta_db)
   bench_row "  top rung PSNR vs source, chunk plan" "$(res psnr_chunk_db) dB" "ladder $(res psnr_ladder_db) dB" "$d dB" ">= -0.3" "$(meets "$d" '>=' -0.3)"
 }

@@ -95,7 +95,8 @@ public final class EncodeArguments {
      * the frames, timestamps, forced IDRs and segment cuts the whole-ladder encode gives it in that range:
      * <ul>
      *   <li>the input is read from {@link #CHUNK_PREROLL_SECONDS} before the start (the seek lands on the
-     *   keyframe before that; {@code -noaccurate_seek} keeps every decoded frame, the exact cut is ours), with
+     *   keyframe before that; {@code -noaccurate_seek} keeps every decoded frame, the exact cut is ours) to a
+     *   second after its end ({@code -t}), with
      *   {@code -copyts -start_at_zero}: the timeline the filters see is the whole-ladder encode's (source time
      *   less the file's start), so the fps filter makes the same constant-rate frames from the same source
      *   frames, variable frame rate sources included;</li>
@@ -122,9 +123,16 @@ public final class EncodeArguments {
         checkOutRoot(outRoot);
         OutputFrameRate fps = OutputFrameRate.forSource(source.frameRate());
         List<String> a = new ArrayList<>(List.of("-v", "error", "-progress", "pipe:1", "-nostats", "-y"));
+        int from = Math.max(0, startS - CHUNK_PREROLL_SECONDS);
         if (startS > 0) {
-            a.addAll(List.of("-ss", Integer.toString(Math.max(0, startS - CHUNK_PREROLL_SECONDS)),
-                    "-noaccurate_seek"));
+            a.addAll(List.of("-ss", Integer.toString(from), "-noaccurate_seek"));
+        }
+        if (endS >= 0) {
+            // Stop reading a second after the chunk's end (the fps filter needs the frame after its last slot):
+            // without it ffmpeg decodes the rest of the source after the cut (measured: 0.4 CPU s per 16 s of 720p).
+            // With -copyts -start_at_zero the limit counts from the file's start, not from -ss (measured: -ss 2
+            // -t 7 stopped at 7 s), so it is the chunk's end itself, plus the second.
+            a.addAll(List.of("-t", Integer.toString(endS + 1)));
         }
         a.addAll(List.of("-copyts", "-start_at_zero", "-i", MediaTools.fileArg(input)));
         a.addAll(List.of("-filter_complex", videoGraph(source, rungs, ladder, fps, startS == 0,

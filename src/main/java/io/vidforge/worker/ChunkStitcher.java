@@ -55,6 +55,15 @@ final class ChunkStitcher {
         }
         chunks.sort(Comparator.comparingInt(c -> c.range().index()));
         checkCoverage(chunks);
+        String generationRoot = PublishHandler.generationRoot(ctx.outputPrefix());
+        for (Chunk c : chunks) {
+            for (Variant v : c.rungs().values()) {
+                if (v.prefix() == null || !v.prefix().startsWith(generationRoot) || !v.prefix().endsWith("/")) {
+                    throw new IllegalStateException("chunk " + c.range().variant() + " reports " + v.name() + " at "
+                            + v.prefix() + ", outside this video generation's " + generationRoot);
+                }
+            }
+        }
         Chunk first = chunks.get(0);
         for (Chunk c : chunks) {
             if (!c.rungs().keySet().equals(first.rungs().keySet())) {

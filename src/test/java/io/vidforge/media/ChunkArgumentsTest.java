@@ -51,8 +51,9 @@ class ChunkArgumentsTest {
         List<String> a = EncodeArguments.forChunk(Path.of("/src.mp4"), source(59.94), rungs, LADDER, "veryfast", OUT, 18, 30);
         String joined = String.join(" ", a);
         int input = a.indexOf("-i");
-        assertEquals(List.of("-ss", "16", "-noaccurate_seek", "-copyts", "-start_at_zero"),
-                a.subList(a.indexOf("-ss"), input), "2 s of pre-roll, every decoded frame kept, the source's clock");
+        assertEquals(List.of("-ss", "16", "-noaccurate_seek", "-t", "31", "-copyts", "-start_at_zero"),
+                a.subList(a.indexOf("-ss"), input),
+                "2 s of pre-roll, every decoded frame kept, read to 1 s after the end, the source's clock");
         String graph = a.get(a.indexOf("-filter_complex") + 1);
         assertTrue(graph.startsWith("[0:V:0]bwdif=mode=send_frame:parity=auto:deint=interlaced,fps=60000/1001,split="),
                 graph);
@@ -73,6 +74,7 @@ class ChunkArgumentsTest {
         List<String> a = EncodeArguments.forChunk(Path.of("/src.mp4"), source(30), LADDER.rungsFor(source(30)), LADDER,
                 "veryfast", OUT, 0, 30);
         assertFalse(a.contains("-ss"));
+        assertEquals("31", a.get(a.indexOf("-t") + 1));
         String graph = a.get(a.indexOf("-filter_complex") + 1);
         assertTrue(graph.contains("fps=30:start_time=0,"), graph);
         assertTrue(graph.contains("trim=start_pts=0:end_pts=900,"), graph);
