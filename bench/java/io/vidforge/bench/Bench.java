@@ -339,12 +339,14 @@ public final class Bench {
     /**
      * The published objects of a video: variant playlist, init and segments of each variant, from the
      * newest generation. A whole-ladder task stores {@code transcode/a{n}-v{m}/{variant}/index.m3u8}, a
-     * per-rung task (TRANSCODE_SPLIT=rung) {@code transcode-{variant}/a{n}-v{m}/index.m3u8}.
+     * per-rung task (TRANSCODE_SPLIT=rung) {@code transcode-{variant}/a{n}-v{m}/index.m3u8}; the chunk plan's
+     * PUBLISH the stitched rungs under {@code publish/a{n}-v{m}/{variant}/} and its AUDIO task
+     * {@code audio-audio/a{n}-v{m}/index.m3u8}.
      */
     static List<Seg> published(ObjectStore s3, String videoId) {
         Map<String, String> latestPrefix = new HashMap<>();
         Pattern p = Pattern.compile("videos/" + videoId
-                + "/g(\\d+)/transcode(?:-([^/]+))?/a\\d+-v\\d+/(?:([^/]+)/)?index\\.m3u8");
+                + "/g(\\d+)/(?:transcode|audio|publish)(?:-([^/]+))?/a\\d+-v\\d+/(?:([^/]+)/)?index\\.m3u8");
         int bestGen = 0;
         for (String k : s3.list("videos/" + videoId + "/")) {
             Matcher m = p.matcher(k);

@@ -122,10 +122,17 @@ public final class Settings {
 
     /**
      * How the orchestrator splits a video's encode into TRANSCODE tasks: {@code ladder} (one task, one ffmpeg
-     * decoding the source once for every rung) or {@code rung} (one task per rung, spread over workers).
+     * decoding the source once for every rung), {@code rung} (one task per rung, spread over workers) or
+     * {@code chunk} (an audio task and one task per time range, every rung each, spread over workers).
      * Not part of the processing profile: both give the same output.
      */
     public String transcodeSplit() { return string("TRANSCODE_SPLIT", "ladder"); }
+
+    /**
+     * Seconds of video per VIDEO_CHUNK task with {@code TRANSCODE_SPLIT=chunk}: a multiple of the segment
+     * duration (checked by the planner); 0 when unset, for the planner's default (the first multiple from 30 s).
+     */
+    public int chunkSeconds() { return integer("CHUNK_SECONDS", 0); }
 
     /** HLS target segment duration; part of the processing profile. */
     public int segmentSeconds() { return integer("SEGMENT_SECONDS", 6); }

@@ -8,10 +8,10 @@ import java.util.Optional;
  * What the fMP4 init segment says about its tracks, read from the box types in its bytes (an init
  * segment is a few hundred bytes of moov: a scan is simpler than a box parser and exact enough).
  */
-final class InitSegment {
+public final class InitSegment {
     private final byte[] bytes;
 
-    InitSegment(byte[] bytes) {
+    public InitSegment(byte[] bytes) {
         this.bytes = bytes;
     }
 
@@ -25,13 +25,41 @@ final class InitSegment {
         return Optional.of("avc1." + HexFormat.of().formatHex(bytes, at + 5, at + 8));
     }
 
+    /**
+     * The sample description ({@code stsd}: the sample entry with its avcC, i.e. SPS and PPS, picture size,
+     * colour and pixel aspect boxes) with any {@code btrt} bit rates blanked: the codec configuration a
+     * decoder is set up with. Two encodes whose init segments agree on it can share one init segment.
+     */
+    byte[] codecConfiguration() {
+        int at = find("stsd");
+        if (at < 4) {
+            throw new IllegalArgumentException("no stsd box in the init segment");
+        }
+        int size = (int) u32(bytes, at - 4);
+        if (size < 8 || at - 4 + size > bytes.length) {
+            throw new IllegalArgumentException("a truncated stsd box in the init segment");
+        }
+        byte[] stsd = java.util.Arrays.copyOfRange(bytes, at - 4, at - 4 + size);
+        int btrt = new InitSegment(stsd).find("btrt");
+        if (btrt >= 0) {
+            // bufferSizeDB, maxBitrate, avgBitrate: measured figures, not decoder configuration
+            java.util.Arrays.fill(stsd, btrt + 4, Math.min(stsd.length, btrt + 16), (byte) 0);
+        }
+        return stsd;
+    }
+
+    /** Whether the other init segment has the same {@link #codecConfiguration()}. */
+    public boolean sameCodecConfiguration(InitSegment other) {
+        return java.util.Arrays.equals(codecConfiguration(), other.codecConfiguration());
+    }
+
     /** True when there is an AAC sample entry: the variant carries audio. */
     boolean hasAacAudio() {
         return find("mp4a") >= 0;
     }
 
     /** The media timescale (ticks per second) from the track's mdhd box. */
-    Optional<Long> timescale() {
+    public Optional<Long> timescale() {
         int at = find("mdhd");
         if (at < 0 || at + 8 > bytes.length) {
             return Optional.empty();

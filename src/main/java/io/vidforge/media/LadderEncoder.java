@@ -71,7 +71,7 @@ public final class LadderEncoder {
         LOG.log(Level.FINE, "encoded {0} in {1}", new Object[] {names, result.elapsed()});
         List<EncodedRung> out = new ArrayList<>(names.size());
         for (Rung r : rungs) {
-            out.add(packageVideo(EncodeArguments.rungDir(outRoot, r), source, r, ladder, result));
+            out.add(packageVideo(EncodeArguments.rungDir(outRoot, r), source, r, ladder, result, source.durationS()));
         }
         if (audio) {
             out.add(packageAudio(EncodeArguments.audioDir(outRoot), source, ladder, result));
@@ -79,12 +79,84 @@ public final class LadderEncoder {
         return out;
     }
 
+    /**
+     * Every rung in {@code rungs} for one time chunk of the source, {@code startS} to {@code endS} (exclusive;
+     * negative: to the end), with one ffmpeg process ({@link EncodeArguments#forChunk}); no audio. Each rung's
+     * segments are numbered globally and their fragments carry global decode times, so a chunk's files are
+     * the whole-ladder encode's files for that range, but for the encoder's own bits.
+     *
+     * @param progress fraction of the chunk encoded, in [0,1]
+     * @throws IOException when ffmpeg fails ({@link FfmpegFailedException}) or a rung did not get exactly the
+     *                     chunk's frames (both retryable)
+     */
+    public List<EncodedRung> encodeChunk(Path input, SourceInfo source, List<Rung> rungs, Ladder ladder, int startS,
+                                         int endS, Path outRoot, DoubleConsumer progress, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        for (Rung r : rungs) {
+            Files.createDirectories(EncodeArguments.rungDir(outRoot, r));
+        }
+        MediaSettings settings = tools.settings();
+        double seconds = Math.max(0.001, (endS < 0 ? source.durationS() : Math.min(endS, source.durationS())) - startS);
+        List<String> command = tools.ffmpeg(EncodeArguments.forChunk(input, source, rungs, ladder,
+                settings.x264Preset(), outRoot, startS, endS));
+        // ffmpeg reports the output time from the chunk's first frame (measured: 0 to the chunk's length, even
+        // with -copyts), which is also what keeps the stall watchdog fed.
+        RunControl control = RunControl.streaming(settings.encodeTimeout(seconds), new FfmpegProgress(seconds, progress))
+                .stallAfter(settings.stallTimeout())
+                .cancelWhen(cancelled);
+        ProcessResult result = tools.run(command, control);
+        String what = "chunk " + startS + "-" + (endS < 0 ? "end" : endS) + " s of " + rungs.stream().map(Rung::name).toList();
+        if (!result.succeeded()) {
+            throw new FfmpegFailedException("ffmpeg encoding " + what, result);
+        }
+        LOG.log(Level.FINE, "encoded {0} in {1}", new Object[] {what, result.elapsed()});
+        List<EncodedRung> out = new ArrayList<>(rungs.size());
+        for (Rung r : rungs) {
+            Path dir = EncodeArguments.rungDir(outRoot, r);
+            EncodedRung e = packageVideo(dir, source, r, ladder, result, seconds);
+            ChunkCut cut = ChunkCut.of(ladder.frameRateFor(source, r), startS, endS);
+            VariantPlaylist playlist = VariantPlaylist.parse(Files.readString(e.playlist(), StandardCharsets.UTF_8));
+            checkCut(what, r, ladder, startS, cut, playlist);
+            long timescale = new InitSegment(Files.readAllBytes(dir.resolve(playlist.mapUri()))).timescale()
+                    .orElseThrow(() -> new IOException("no mdhd timescale in " + r.name() + "'s init segment"));
+            long offset = cut.offsetTicks(timescale);
+            for (VariantPlaylist.Segment s : playlist.segments()) {
+                if (FragmentTimes.shift(dir.resolve(s.uri()), offset) == 0) {
+                    throw new IOException(s.uri() + " of " + r.name() + " has no tfdt to place it on the timeline");
+                }
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * The chunk's rung starts with the segment of the chunk's global number and, unless it runs to the end,
+     * lasts exactly its frames: a seek that landed late or a cut off by one would show here, not at playback.
+     */
+    private static void checkCut(String what, Rung r, Ladder ladder, int startS, ChunkCut cut, VariantPlaylist playlist)
+            throws IOException {
+        String first = String.format(java.util.Locale.ROOT, EncodeArguments.SEGMENT_PATTERN, startS / ladder.segmentSeconds());
+        if (!playlist.segments().get(0).uri().equals(first)) {
+            throw new IOException(FfmpegFailedException.CODE + ": " + what + ": " + r.name() + " starts with "
+                    + playlist.segments().get(0).uri() + ", not " + first);
+        }
+        if (cut.frames() >= 0) {
+            double expected = cut.frames() / cut.rate().value();
+            if (Math.abs(playlist.totalDuration() - expected) > 0.5 / cut.rate().value()) {
+                throw new IOException(String.format(java.util.Locale.ROOT,
+                        "%s: %s: %s lasts %.6f s where its %d frames last %.6f s", FfmpegFailedException.CODE, what,
+                        r.name(), playlist.totalDuration(), cut.frames(), expected));
+            }
+        }
+    }
+
     /** A rung's output as written: its playlist re-rendered, its files listed, its codec and rates measured. */
     private record Packaged(VariantPlaylist playlist, List<Path> media, Path playlistFile, InitSegment init,
                             VariantBandwidth bandwidth) {
     }
 
-    private Packaged packaged(Path outDir, String name, SourceInfo source, ProcessResult result) throws IOException {
+    private Packaged packaged(Path outDir, String name, double seconds, ProcessResult result) throws IOException {
         Path playlistFile = outDir.resolve(EncodeArguments.PLAYLIST);
         if (!Files.isRegularFile(playlistFile)) {
             throw new FfmpegFailedException("ffmpeg wrote no playlist for " + name + "; ffmpeg", result);
@@ -97,18 +169,18 @@ public final class LadderEncoder {
         }
         // Our rendering, not ffmpeg's: the same tags whatever ffmpeg version wrote the files.
         Files.writeString(playlistFile, playlist.render(), StandardCharsets.UTF_8);
-        if (playlist.totalDuration() < 0.8 * source.durationS()) {
-            LOG.warning(() -> String.format("%s covers %.2f s of a %.2f s source; the source may be damaged",
-                    name, playlist.totalDuration(), source.durationS()));
+        if (playlist.totalDuration() < 0.8 * seconds) {
+            LOG.warning(() -> String.format("%s covers %.2f s of %.2f s of source; the source may be damaged",
+                    name, playlist.totalDuration(), seconds));
         }
         InitSegment init = new InitSegment(Files.readAllBytes(outDir.resolve(playlist.mapUri())));
         VariantBandwidth bw = VariantBandwidth.measure(playlist, uri -> size(outDir.resolve(uri)));
         return new Packaged(playlist, media, playlistFile, init, bw);
     }
 
-    private EncodedRung packageVideo(Path outDir, SourceInfo source, Rung rung, Ladder ladder, ProcessResult result)
-            throws IOException {
-        Packaged p = packaged(outDir, rung.name(), source, result);
+    private EncodedRung packageVideo(Path outDir, SourceInfo source, Rung rung, Ladder ladder, ProcessResult result,
+                                     double seconds) throws IOException {
+        Packaged p = packaged(outDir, rung.name(), seconds, result);
         // The codec string as the encoder wrote it, not as predicted: it is what players check.
         String codecs = p.init().avc1()
                 .orElseThrow(() -> new IOException("no avcC box in " + rung.name() + "'s init segment"));
@@ -124,7 +196,7 @@ public final class LadderEncoder {
 
     private EncodedRung packageAudio(Path outDir, SourceInfo source, Ladder ladder, ProcessResult result)
             throws IOException {
-        Packaged p = packaged(outDir, Variant.AUDIO, source, result);
+        Packaged p = packaged(outDir, Variant.AUDIO, source.durationS(), result);
         if (!p.init().hasAacAudio() || p.init().avc1().isPresent()) {
             throw new IOException("the audio rendition's init segment is not AAC alone");
         }

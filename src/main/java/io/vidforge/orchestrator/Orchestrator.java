@@ -28,7 +28,8 @@ public final class Orchestrator implements AutoCloseable {
                 settings.leaderLease(), events);
         this.starter = new JobStarter(store, events, platform.clock());
         this.planner = new Planner(store, outcomes, platform.ladder(),
-                TranscodeSplit.parse(platform.settings().transcodeSplit()), settings.maxAttempts(), events, platform.clock());
+                TranscodeSplit.parse(platform.settings().transcodeSplit()), platform.settings().chunkSeconds(),
+                settings.maxAttempts(), events, platform.clock());
         this.detector = new StuckTaskDetector(store.tasks(), outcomes, settings.stall(), events);
     }
 

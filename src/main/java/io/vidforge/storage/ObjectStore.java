@@ -112,6 +112,13 @@ public final class ObjectStore {
                 .contentType(contentType).build()));
     }
 
+    /** Copies an object to another key within the bucket, on the server (no bytes through this node). */
+    public void copy(String fromKey, String toKey) {
+        call("copy " + fromKey + " to " + toKey, () -> client.copyObject(io.minio.CopyObjectArgs.builder()
+                .bucket(bucket).object(toKey)
+                .source(io.minio.CopySource.builder().bucket(bucket).object(fromKey).build()).build()));
+    }
+
     /** The whole object; the caller closes the stream. */
     public InputStream get(String key) {
         return call("get " + key, () -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));

@@ -179,13 +179,13 @@ public final class TaskRepository {
     }
 
     /** One task of a generation as the video API shows it: how far it got, in which attempt. */
-    public record ProgressView(TaskKind kind, TaskState state, double progress, int attempt) {
+    public record ProgressView(TaskKind kind, TaskState state, double progress, int attempt, String variant) {
     }
 
     public List<ProgressView> progressOf(String videoId, int generation) {
-        return sql.query("SELECT kind, state, progress, attempt FROM tasks WHERE video_id = ? AND generation = ?",
+        return sql.query("SELECT kind, state, progress, attempt, variant FROM tasks WHERE video_id = ? AND generation = ?",
                 rs -> new ProgressView(TaskKind.valueOf(rs.getString(1)), TaskState.valueOf(rs.getString(2)),
-                        rs.getDouble(3), rs.getInt(4)),
+                        rs.getDouble(3), rs.getInt(4), rs.getString(5)),
                 videoId, generation);
     }
 

@@ -29,7 +29,7 @@ final class VideoView {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("video_id", v.videoId());
         m.put("status", v.status().id());
-        m.put("progress", progress(v.status(), tasks));
+        m.put("progress", progress(v.status(), tasks, v.source() == null ? 0 : v.source().durationS()));
         m.put("title", v.title());
         m.put("original_filename", v.originalFilename());
         m.put("size_bytes", v.sizeBytes());
@@ -83,8 +83,12 @@ final class VideoView {
         return m;
     }
 
-    /** 0 before any work, 1 when ready; in between, weighted task progress (done tasks count whole). */
-    static double progress(VideoStatus status, List<ProgressView> tasks) {
+    /**
+     * 0 before any work, 1 when ready; in between, weighted task progress (done tasks count whole). The encode
+     * part is the mean of the encode tasks, or in a chunked plan the share of chunk-seconds done (the audio
+     * task, a small part of the work, not counted).
+     */
+    static double progress(VideoStatus status, List<ProgressView> tasks, double durationS) {
         if (status == VideoStatus.READY) {
             return 1.0;
         }
@@ -104,6 +108,18 @@ final class VideoView {
             }
         }
         double transcode = transcodes == 0 ? 0 : transcodeSum / transcodes;
+        double chunkSeconds = 0;
+        double chunkSecondsDone = 0;
+        for (ProgressView t : tasks) {
+            if (t.kind() == io.vidforge.tasks.TaskKind.VIDEO_CHUNK) {
+                double s = io.vidforge.tasks.ChunkRange.parse(t.variant()).seconds(durationS);
+                chunkSeconds += s;
+                chunkSecondsDone += s * (t.state() == TaskState.DONE ? 1.0 : Math.max(0, Math.min(1, t.progress())));
+            }
+        }
+        if (chunkSeconds > 0) {
+            transcode = chunkSecondsDone / chunkSeconds;
+        }
         double total = PROBE_WEIGHT * probe + (1 - PROBE_WEIGHT - PUBLISH_WEIGHT) * transcode + PUBLISH_WEIGHT * publish;
         return Math.round(Math.min(0.99, total) * 1000) / 1000.0;
     }

@@ -14,6 +14,9 @@ public final class Handlers {
     public static Map<TaskKind, TaskHandler> create(Platform platform) {
         return byKind(new ProbeHandler(platform.store(), platform.settings()),
                 new TranscodeHandler(platform.store(), platform.settings()),
+                TranscodeHandler.forAudio(platform.store(), io.vidforge.media.Ladder.from(platform.settings()),
+                        io.vidforge.media.MediaTools.from(platform.settings())),
+                new ChunkHandler(platform.store(), platform.settings()),
                 new PublishHandler(platform.store(), platform.settings()));
     }
 

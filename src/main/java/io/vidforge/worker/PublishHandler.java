@@ -25,10 +25,10 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * PUBLISH (fan-in): takes exactly the renditions the completed TRANSCODE tasks report (every rung and the
- * audio from the one whole-ladder task, or one rung or the audio from each per-rung task), each at the
- * attempt-scoped prefix its
- * completing attempt wrote, checks that every playlist and every object it names is in S3, and writes the
+ * PUBLISH (fan-in): takes exactly the renditions the completed encode tasks report (every rung and the
+ * audio from the one whole-ladder task, or one rung or the audio from each per-rung task, or the audio
+ * from the AUDIO task and every rung stitched from the VIDEO_CHUNK tasks by {@link ChunkStitcher}), each at
+ * the attempt-scoped prefix its completing attempt wrote (stitched rungs: this attempt's), checks that every playlist and every object it names is in S3, and writes the
  * master playlist and the DASH manifest ({@link DashManifest}, over the same segments) under this
  * attempt's prefix. It changes no database
  * state: the worker's fenced completion of this task is what publishes the returned {@link PublishResult}.
@@ -41,6 +41,7 @@ public final class PublishHandler implements TaskHandler {
 
     private final ObjectStore store;
     private final Ladder ladder;
+    private final ChunkStitcher stitcher;
 
     public PublishHandler(ObjectStore store, Settings settings) {
         this(store, Ladder.from(settings));
@@ -49,6 +50,7 @@ public final class PublishHandler implements TaskHandler {
     public PublishHandler(ObjectStore store, Ladder ladder) {
         this.store = store;
         this.ladder = ladder;
+        this.stitcher = new ChunkStitcher(store, ladder.segmentSeconds());
     }
 
     @Override
@@ -60,18 +62,25 @@ public final class PublishHandler implements TaskHandler {
     public String handle(TaskContext ctx) throws Exception {
         ProbeResult probe = null;
         Map<String, Variant> byName = new HashMap<>();
+        List<Task> chunks = new ArrayList<>();
         for (Task t : ctx.completedSiblings()) {
             if (t.resultJson() == null || t.resultJson().isBlank()) {
                 continue;
             }
             if (t.kind() == TaskKind.PROBE) {
                 probe = Json.read(t.resultJson(), ProbeResult.class);
-            } else if (t.kind() == TaskKind.TRANSCODE) {
+            } else if (t.kind() == TaskKind.TRANSCODE || t.kind() == TaskKind.AUDIO) {
                 for (Variant v : TranscodeResult.read(t.resultJson()).variants()) {
-                    if (byName.putIfAbsent(v.name(), v) != null) {
-                        throw new IllegalStateException("two completed TRANSCODE results for variant " + v.name());
-                    }
+                    add(byName, v);
                 }
+            } else if (t.kind() == TaskKind.VIDEO_CHUNK) {
+                chunks.add(t);
+            }
+        }
+        if (!chunks.isEmpty()) {
+            // The chunked plan: the video rungs are stitched from the chunks into this attempt's prefix.
+            for (Variant v : stitcher.stitch(ctx, chunks)) {
+                add(byName, v);
             }
         }
         if (probe == null) {
@@ -110,6 +119,12 @@ public final class PublishHandler implements TaskHandler {
                 DashManifest.CONTENT_TYPE);
         ctx.progress(1.0);
         return Json.write(new PublishResult(variants, masterKey, posterKey));
+    }
+
+    private static void add(Map<String, Variant> byName, Variant v) {
+        if (byName.putIfAbsent(v.name(), v) != null) {
+            throw new IllegalStateException("two completed encode results for variant " + v.name());
+        }
     }
 
     /**

@@ -36,21 +36,35 @@ public final class TranscodeHandler implements TaskHandler {
     private final Ladder ladder;
     private final Prober prober;
     private final LadderEncoder encoder;
+    private final TaskKind kind;
 
     public TranscodeHandler(ObjectStore store, Settings settings) {
         this(store, Ladder.from(settings), MediaTools.from(settings));
     }
 
     public TranscodeHandler(ObjectStore store, Ladder ladder, MediaTools tools) {
+        this(store, ladder, tools, TaskKind.TRANSCODE);
+    }
+
+    private TranscodeHandler(ObjectStore store, Ladder ladder, MediaTools tools, TaskKind kind) {
         this.store = store;
         this.ladder = ladder;
         this.prober = new Prober(tools);
         this.encoder = new LadderEncoder(tools);
+        this.kind = kind;
+    }
+
+    /**
+     * The AUDIO task of the chunked plan (variant "audio"): the whole audio rendition, exactly as the per-rung
+     * plan's TRANSCODE audio task encodes it, while VIDEO_CHUNK tasks encode the picture.
+     */
+    public static TranscodeHandler forAudio(ObjectStore store, Ladder ladder, MediaTools tools) {
+        return new TranscodeHandler(store, ladder, tools, TaskKind.AUDIO);
     }
 
     @Override
     public TaskKind kind() {
-        return TaskKind.TRANSCODE;
+        return kind;
     }
 
     @Override
@@ -58,6 +72,7 @@ public final class TranscodeHandler implements TaskHandler {
         String rungName = ctx.task().variant();
         boolean wholeLadder = TranscodeSplit.WHOLE_LADDER.equals(rungName);
         try (ScratchDir scratch = ScratchDir.in(ctx.workDir(), wholeLadder ? "transcode" : "transcode-" + rungName)) {
+            // An AUDIO task's variant is "audio": the per-rung plan's audio task, under its own kind.
             Path input = scratch.resolve(ProbeHandler.sourceFileName(ctx.video()));
             store.download(ctx.video().rawKey(), input);
             ProbeHandler.stopIfCancelled(ctx);
@@ -73,27 +88,35 @@ public final class TranscodeHandler implements TaskHandler {
             boolean audio = wholeLadder ? source.hasAudio() : audioAlone;
             List<EncodedRung> encoded = encoder.encode(input, source, rungs, audio, ladder, scratch.resolve("out"),
                     f -> ctx.progress(0.05 + 0.85 * f), ctx::cancelled);
-
-            int files = encoded.stream().mapToInt(e -> e.mediaFiles().size() + 1).sum();
-            int uploaded = 0;
-            List<Variant> variants = new ArrayList<>();
-            for (EncodedRung e : encoded) {
-                String prefix = wholeLadder ? ctx.outputPrefix() + e.variant().name() + "/" : ctx.outputPrefix();
-                for (Path file : e.mediaFiles()) {
-                    ProbeHandler.stopIfCancelled(ctx);
-                    store.putFile(prefix + file.getFileName(), file, "video/mp4");
-                    ctx.progress(0.9 + 0.09 * ++uploaded / files);
-                }
-                ProbeHandler.stopIfCancelled(ctx);
-                store.putFile(prefix + e.playlist().getFileName(), e.playlist(), PLAYLIST_TYPE);
-                ctx.progress(0.9 + 0.09 * ++uploaded / files);
-                variants.add(e.storedAt(prefix));
-            }
+            List<Variant> variants = upload(store, ctx, encoded, wholeLadder);
             ctx.progress(1.0);
             return Json.write(new TranscodeResult(variants));
         } catch (InvalidMediaException e) {
             throw new PermanentTaskException(InvalidMediaException.CODE, e.getMessage());
         }
+    }
+
+    /**
+     * Uploads encoded renditions under the attempt's prefix, each rung's media files before its playlist,
+     * in a folder per rendition ({@code folderEach}) or at the prefix itself; progress from 0.9 to 0.99.
+     */
+    static List<Variant> upload(ObjectStore store, TaskContext ctx, List<EncodedRung> encoded, boolean folderEach) {
+        int files = encoded.stream().mapToInt(e -> e.mediaFiles().size() + 1).sum();
+        int uploaded = 0;
+        List<Variant> variants = new ArrayList<>();
+        for (EncodedRung e : encoded) {
+            String prefix = folderEach ? ctx.outputPrefix() + e.variant().name() + "/" : ctx.outputPrefix();
+            for (Path file : e.mediaFiles()) {
+                ProbeHandler.stopIfCancelled(ctx);
+                store.putFile(prefix + file.getFileName(), file, "video/mp4");
+                ctx.progress(0.9 + 0.09 * ++uploaded / files);
+            }
+            ProbeHandler.stopIfCancelled(ctx);
+            store.putFile(prefix + e.playlist().getFileName(), e.playlist(), PLAYLIST_TYPE);
+            ctx.progress(0.9 + 0.09 * ++uploaded / files);
+            variants.add(e.storedAt(prefix));
+        }
+        return variants;
     }
 
     private Rung oneRung(String name, SourceInfo source) throws PermanentTaskException {

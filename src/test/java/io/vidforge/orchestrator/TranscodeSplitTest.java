@@ -209,7 +209,118 @@ class TranscodeSplitTest {
     void an_unknown_split_is_refused_with_a_message_naming_the_setting_and_its_values() {
         assertEquals(TranscodeSplit.LADDER, TranscodeSplit.parse(" Ladder "));
         assertEquals(TranscodeSplit.RUNG, TranscodeSplit.parse("rung"));
+        assertEquals(TranscodeSplit.CHUNK, TranscodeSplit.parse("CHUNK"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TranscodeSplit.parse("chunks"));
-        assertEquals("TRANSCODE_SPLIT must be 'ladder' or 'rung', was 'chunks'", e.getMessage());
+        assertEquals("TRANSCODE_SPLIT must be 'ladder', 'rung' or 'chunk', was 'chunks'", e.getMessage());
+    }
+
+    private static final List<String> CHUNK_PLAN_OF_10S = List.of("PROBE::DONE", "AUDIO:audio:READY",
+            "VIDEO_CHUNK:c0000-0s-4s:READY", "VIDEO_CHUNK:c0001-4s-end:READY", "PUBLISH::WAITING");
+
+    @Test
+    void the_chunk_split_plans_the_audio_and_one_chunk_per_range_each_logged_with_its_range_and_publishes_once() {
+        cluster = new ManualCluster("split-chunk", Map.of("TRANSCODE_SPLIT", "chunk", "CHUNK_SECONDS", "4"));
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE: a 10 s source
+        orchestrator.runOnce();          // fan-out: 2 s segments, 4 s chunks, the 6 s tail in the last
+        assertEquals(CHUNK_PLAN_OF_10S, shape(plan(videoId)));
+        List<JsonNode> created = cluster.events("TASK_CREATED", videoId).stream()
+                .filter(e -> e.path("kind").asText().equals("VIDEO_CHUNK")).toList();
+        assertEquals(2, created.size());
+        assertEquals(List.of(0, 1), created.stream().map(e -> e.path("chunk").asInt()).toList());
+        assertEquals(List.of(0.0, 4.0), created.stream().map(e -> e.path("range_start_s").asDouble()).toList());
+        assertEquals(List.of(4.0, 10.0), created.stream().map(e -> e.path("range_end_s").asDouble()).toList());
+
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        Video video = cluster.platform().videos().find(videoId).orElseThrow();
+        assertEquals(VideoStatus.READY, video.status());
+        assertEquals(RUNGS_OF_720P, video.variants().stream().map(Variant::name).toList());
+        String publishPrefix = cluster.media.executions.stream().filter(e -> e.kind() == TaskKind.PUBLISH)
+                .findFirst().orElseThrow().prefix();
+        for (Variant v : video.variants()) {
+            assertTrue(v.isAudio() ? v.prefix().contains("/audio-audio/a1-") : v.prefix().equals(publishPrefix + v.name() + "/"),
+                    v.prefix());
+        }
+        assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get());
+    }
+
+    @Test
+    void a_failed_chunk_is_retried_alone_publish_waits_for_it_and_the_video_is_published_once() {
+        cluster = new ManualCluster("split-chunk-retry", Map.of("TRANSCODE_SPLIT", "chunk", "CHUNK_SECONDS", "4"));
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+        cluster.media.onRun = ctx -> {
+            if (ctx.task().variant().equals("c0001-4s-end") && ctx.task().attempt() == 1) {
+                ctx.progress(0.5);
+                throw new IllegalStateException("ffmpeg encoding chunk 4-end s failed (exit 1)");
+            }
+        };
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // the audio and chunk 0 done, chunk 1 fails once
+        orchestrator.runOnce();
+        assertEquals(List.of("PROBE::DONE", "AUDIO:audio:DONE", "VIDEO_CHUNK:c0000-0s-4s:DONE",
+                "VIDEO_CHUNK:c0001-4s-end:READY", "PUBLISH::WAITING"), shape(plan(videoId)), "publish waits for every chunk");
+
+        cluster.clock.advance(Duration.ofSeconds(2));
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        assertEquals(VideoStatus.READY, cluster.platform().videos().find(videoId).orElseThrow().status());
+        assertEquals(2, cluster.task(videoId, TaskKind.VIDEO_CHUNK, "c0001-4s-end").attempt());
+        assertEquals(1, cluster.task(videoId, TaskKind.VIDEO_CHUNK, "c0000-0s-4s").attempt(), "the other chunk ran once");
+        assertEquals(1, cluster.task(videoId, TaskKind.AUDIO, Variant.AUDIO).attempt());
+        assertEquals(1, cluster.media.executions.stream().filter(e -> e.variant().equals("c0000-0s-4s")).count());
+        assertEquals(1, cluster.events("TASK_RETRY", videoId).size());
+        assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get(), "one publish");
+        cluster.assertOneStateChange(videoId, "ready");
+    }
+
+    @Test
+    void a_fan_out_begun_in_chunks_keeps_its_chunk_length_whatever_the_new_leaders_settings() {
+        // A chunk-split leader with CHUNK_SECONDS=6 crashed after its first chunk; the new leader says ladder, 4 s.
+        cluster = new ManualCluster("split-chunk-resume", Map.of("CHUNK_SECONDS", "4"));
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE
+        TaskRepository tasks = new TaskRepository(cluster.platform().sql());
+        cluster.platform().sql().inTransaction(c -> tasks.insert(c, videoId, 1, TaskKind.VIDEO_CHUNK, "c0000-0s-6s",
+                TaskState.READY, 3, cluster.clock.instant()));
+
+        orchestrator.runOnce();
+        assertEquals(List.of("PROBE::DONE", "VIDEO_CHUNK:c0000-0s-6s:READY", "AUDIO:audio:READY",
+                "VIDEO_CHUNK:c0001-6s-end:READY", "PUBLISH::WAITING"), shape(plan(videoId)));
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        assertEquals(VideoStatus.READY, cluster.platform().videos().find(videoId).orElseThrow().status());
+    }
+
+    @Test
+    void a_single_chunk_fan_out_begun_by_a_crashed_leader_stays_a_single_chunk() {
+        cluster = new ManualCluster("split-chunk-one", Map.of("TRANSCODE_SPLIT", "chunk", "CHUNK_SECONDS", "2"));
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE
+        TaskRepository tasks = new TaskRepository(cluster.platform().sql());
+        cluster.platform().sql().inTransaction(c -> tasks.insert(c, videoId, 1, TaskKind.VIDEO_CHUNK, "c0000-0s-end",
+                TaskState.READY, 3, cluster.clock.instant()));
+        orchestrator.runOnce();
+        assertEquals(List.of("PROBE::DONE", "VIDEO_CHUNK:c0000-0s-end:READY", "AUDIO:audio:READY", "PUBLISH::WAITING"),
+                shape(plan(videoId)));
+    }
+
+    @Test
+    void a_chunk_length_that_is_not_whole_segments_is_refused_at_start_naming_the_setting() {
+        cluster = new ManualCluster("split-chunk-bad", Map.of("TRANSCODE_SPLIT", "chunk", "CHUNK_SECONDS", "5"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cluster.orchestrator("orch-1"));
+        assertTrue(String.valueOf(e.getMessage()).contains("CHUNK_SECONDS must be a positive multiple of SEGMENT_SECONDS (2), was 5"),
+                e.getMessage());
     }
 }

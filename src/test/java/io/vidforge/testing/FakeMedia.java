@@ -55,7 +55,7 @@ public final class FakeMedia {
     /** Handlers for a worker named {@code worker} (recorded with each execution). */
     public Map<TaskKind, TaskHandler> handlers(String worker) {
         return Handlers.byKind(handler(TaskKind.PROBE, worker), handler(TaskKind.TRANSCODE, worker),
-                handler(TaskKind.PUBLISH, worker));
+                handler(TaskKind.AUDIO, worker), handler(TaskKind.VIDEO_CHUNK, worker), handler(TaskKind.PUBLISH, worker));
     }
 
     /** Inside {@link #onRun}: the node id of the worker running the handler. */
@@ -115,10 +115,17 @@ public final class FakeMedia {
                                     java.util.stream.Stream.of(Variant.AUDIO))
                             .map(name -> variant(name, ctx.outputPrefix() + name + "/")).toList()
                     : List.of(variant(t.variant(), ctx.outputPrefix()))));
+            case AUDIO -> Json.write(new TranscodeResult(List.of(variant(Variant.AUDIO, ctx.outputPrefix()))));
+            // Every rung of its time range, each in its own folder; PUBLISH "stitches" them into its own prefix.
+            case VIDEO_CHUNK -> Json.write(new TranscodeResult(Ladder.standard(2).rungsFor(sourceHeight).stream()
+                    .map(r -> variant(r.name(), ctx.outputPrefix() + r.name() + "/")).toList()));
             case PUBLISH -> {
-                List<Variant> variants = ctx.completedSiblings().stream()
-                        .filter(s -> s.kind() == TaskKind.TRANSCODE)
-                        .flatMap(s -> TranscodeResult.read(s.resultJson()).variants().stream()).toList();
+                List<Variant> variants = new java.util.ArrayList<>(ctx.completedSiblings().stream()
+                        .filter(s -> s.kind() == TaskKind.TRANSCODE || s.kind() == TaskKind.AUDIO)
+                        .flatMap(s -> TranscodeResult.read(s.resultJson()).variants().stream()).toList());
+                ctx.completedSiblings().stream().filter(s -> s.kind() == TaskKind.VIDEO_CHUNK).findFirst()
+                        .ifPresent(chunk -> variants.addAll(0, TranscodeResult.read(chunk.resultJson()).variants().stream()
+                                .map(v -> v.at(ctx.outputPrefix() + v.name() + "/")).toList()));
                 publishesPerVideo.computeIfAbsent(t.videoId(), k -> new AtomicInteger()).incrementAndGet();
                 // The poster is the one the probe extracted, as PublishHandler takes it.
                 String poster = ctx.completedSiblings().stream().filter(s -> s.kind() == TaskKind.PROBE)
@@ -133,7 +140,7 @@ public final class FakeMedia {
         byte[] tiny = {0, 0, 0, 8, 'f', 'r', 'e', 'e'};
         switch (ctx.task().kind()) {
             case PROBE -> store.putBytes(ctx.outputPrefix() + "poster.jpg", tiny, "image/jpeg");
-            case TRANSCODE -> {
+            case TRANSCODE, AUDIO, VIDEO_CHUNK -> {
                 for (Variant v : TranscodeResult.read(result).variants()) {
                     for (int i = 0; i < v.segmentCount(); i++) {
                         store.putBytes(v.prefix() + String.format("seg_%05d.m4s", i), tiny, "video/iso.segment");

@@ -38,18 +38,26 @@ class RetryPolicyTest {
         cluster.close();
     }
 
-    /** The whole-ladder TRANSCODE (default plan), or the 480p one of the per-rung plan, fails every time. */
+    /**
+     * The whole-ladder TRANSCODE (default plan), the 480p one of the per-rung plan, or the one chunk of the
+     * chunked plan fails every time.
+     */
     @ParameterizedTest
     @EnumSource(TranscodeSplit.class)
     void a_failing_task_backs_off_exponentially_and_the_attempt_cap_fails_the_video_with_the_last_error(
             TranscodeSplit split) {
         start(split);
-        String failing = split == TranscodeSplit.LADDER ? TranscodeSplit.WHOLE_LADDER : "480p";
+        String failing = switch (split) {
+            case LADDER -> TranscodeSplit.WHOLE_LADDER;
+            case RUNG -> "480p";
+            case CHUNK -> "c0000-0s-end";
+        };
+        TaskKind failingKind = split == TranscodeSplit.CHUNK ? TaskKind.VIDEO_CHUNK : TaskKind.TRANSCODE;
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
         String videoId = TestVideos.insert(cluster.platform());
         cluster.media.onRun = ctx -> {
-            if (ctx.task().kind() == TaskKind.TRANSCODE && ctx.task().variant().equals(failing)) {
+            if (ctx.task().kind() == failingKind && ctx.task().variant().equals(failing)) {
                 throw new IllegalStateException("encoder crashed in attempt " + ctx.task().attempt());
             }
         };
@@ -60,7 +68,7 @@ class RetryPolicyTest {
 
         long expectedCeiling = 2000;
         for (int attempt = 1; attempt <= 2; attempt++) {
-            Task t = cluster.task(videoId, TaskKind.TRANSCODE, failing);
+            Task t = cluster.task(videoId, failingKind, failing);
             assertEquals(TaskState.READY, t.state(), "retryable: back to READY");
             assertEquals(attempt, t.attempt());
             assertTrue(t.lastError().contains("encoder crashed in attempt " + attempt), t.lastError());
@@ -75,7 +83,7 @@ class RetryPolicyTest {
             expectedCeiling *= 2;
         }
 
-        Task failed = cluster.task(videoId, TaskKind.TRANSCODE, failing);
+        Task failed = cluster.task(videoId, failingKind, failing);
         assertEquals(TaskState.FAILED, failed.state());
         assertEquals(3, failed.attempt());
         Video video = cluster.platform().videos().find(videoId).orElseThrow();
