@@ -165,7 +165,10 @@ public final class LadderEncoder {
         List<Path> media = new ArrayList<>();
         media.add(existing(outDir, playlist.mapUri()));
         for (VariantPlaylist.Segment s : playlist.segments()) {
-            media.add(existing(outDir, s.uri()));
+            Path segment = existing(outDir, s.uri());
+            // ffmpeg's styp promises a segment index (msix) the segments no longer carry.
+            SegmentBrands.declareCmaf(segment);
+            media.add(segment);
         }
         // Our rendering, not ffmpeg's: the same tags whatever ffmpeg version wrote the files.
         Files.writeString(playlistFile, playlist.render(), StandardCharsets.UTF_8);

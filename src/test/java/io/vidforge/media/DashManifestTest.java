@@ -142,7 +142,7 @@ class DashManifestTest {
     }
 
     @Test
-    void segments_carry_no_sidx_and_init_segments_only_ftyp_and_moov() throws Exception {
+    void segments_carry_no_sidx_nor_an_index_brand_and_init_segments_only_ftyp_and_moov() throws Exception {
         for (EncodedRung e : encoded) {
             VariantPlaylist playlist = VariantPlaylist.parse(Files.readString(e.playlist()));
             byte[] init = Files.readAllBytes(e.dir().resolve(playlist.mapUri()));
@@ -152,6 +152,10 @@ class DashManifestTest {
                 // styp, then moof/mdat pairs: a per-segment sidx is what some TV players reject.
                 assertFalse(boxes.contains("sidx"), e.variant().name() + "/" + s.uri() + ": " + boxes);
                 assertEquals("moof", boxes.get(1), e.variant().name() + "/" + s.uri() + ": " + boxes);
+                // No styp brand promises an index the segment does not have (msix); it says CMAF (cmfs).
+                List<String> brands = Fmp4Fragments.stypBrands(Files.readAllBytes(e.dir().resolve(s.uri())));
+                assertFalse(brands.contains("msix"), e.variant().name() + "/" + s.uri() + ": " + brands);
+                assertTrue(brands.contains("cmfs"), e.variant().name() + "/" + s.uri() + ": " + brands);
             }
         }
     }

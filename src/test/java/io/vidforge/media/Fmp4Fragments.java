@@ -85,6 +85,21 @@ final class Fmp4Fragments {
         return out;
     }
 
+    /** The major and compatible brands of the segment's leading styp (empty when it has none). */
+    static java.util.List<String> stypBrands(byte[] file) {
+        ByteBuffer b = ByteBuffer.wrap(file);
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (file.length < 16 || !"styp".equals(type(b, 0))) {
+            return out;
+        }
+        int size = b.getInt(0);
+        out.add(type(b, 4)); // the major brand (type() reads the 4 bytes after the given offset + 4)
+        for (int at = 12; at + 8 <= size; at += 4) {
+            out.add(type(b, at));
+        }
+        return out;
+    }
+
     private static int child(ByteBuffer b, int from, int to, String type) {
         int at = find(b, from, to, type);
         if (at < 0) {
