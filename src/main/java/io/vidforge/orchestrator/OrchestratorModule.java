@@ -67,6 +67,11 @@ public final class OrchestratorModule implements RoleModule {
         return orchestrator;
     }
 
+    /** The pass loop, for tests that must know it has gone idle. */
+    PollingLoop loop() {
+        return loop;
+    }
+
     @Override
     public void start() {
         if (settings.orchestratorAutostart()) {
