@@ -151,6 +151,28 @@ class StorageCollectorPassTest {
         assertEquals(0, events("GC_DELETED").size());
     }
 
+    /**
+     * A reference taken between the pass's listing of due marks and its last look removes the mark
+     * (ObjectMarks.claimForReference): the last look then finds no MARKED row and must not sweep.
+     */
+    @Test
+    void the_last_look_refuses_a_mark_claimed_since_the_listing() {
+        String key = orphan();
+        assertTrue(marks.mark(key, "uncommitted_upload", NINE.length, 0, clock.millis()));
+        ObjectMarks.Mark listed = marks.all().get(0);
+        boolean claimed = p.sql().inTransaction(c -> ObjectMarks.claimForReference(c, key));
+        assertTrue(claimed, "the reference took the object over");
+        StorageCollector gc = collector(100);
+        assertFalse(gc.decide(listed), "nothing to sweep: the mark is gone");
+        assertEquals(List.of(), marks.all(), "and no SWEEPING row appeared");
+        assertTrue(store.exists(key));
+
+        String other = orphan();
+        assertTrue(marks.mark(other, "uncommitted_upload", NINE.length, 0, clock.millis()));
+        assertTrue(gc.decide(marks.all().get(0)), "an unclaimed orphan's mark goes on to the sweep");
+        assertEquals(ObjectMarks.SWEEPING, marks.all().get(0).state());
+    }
+
     @Test
     void a_sweep_that_a_crash_interrupted_is_finished_by_the_next_pass() {
         String key = orphan();
