@@ -98,5 +98,9 @@ class OrchestratorModuleTest {
         gc.addAll(EventLogs.events(leader.platform().settings().logDir(), "GC_DELETED", e -> true));
         assertTrue(gc.stream().anyMatch(e -> orphan.equals(e.path("key").asText())), gc.toString());
         assertTrue(gc.stream().allMatch(e -> "orch-a".equals(e.path("node_id").asText())), "only the leader collects: " + gc);
+        List<Thread> gcThreads = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("storage-gc"))
+                .toList();
+        assertFalse(gcThreads.isEmpty());
+        assertTrue(gcThreads.stream().allMatch(Thread::isDaemon), "the clean-up's thread never keeps a stopping node's JVM alive");
     }
 }
