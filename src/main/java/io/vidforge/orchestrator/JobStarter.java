@@ -45,7 +45,11 @@ final class JobStarter {
         return started;
     }
 
-    private boolean start(Job job) {
+    /**
+     * Starts one listed job; false when it was not started (not current: failed instead; or started by
+     * another leader since the listing). Package-private so a test can hand it a listing gone stale.
+     */
+    boolean start(Job job) {
         Optional<Video> v = store.videos().find(job.videoId());
         boolean current = v.isPresent() && v.get().generation() == job.generation()
                 && (v.get().status() == VideoStatus.UPLOADED || v.get().status() == VideoStatus.PROCESSING);

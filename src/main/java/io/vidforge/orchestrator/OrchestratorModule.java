@@ -47,10 +47,6 @@ public final class OrchestratorModule implements RoleModule {
                 platform.events(Role.ORCHESTRATOR), platform.clock());
     }
 
-    public StorageCollector collector() {
-        return collector;
-    }
-
     /** One clean-up pass if this node leads; a failed pass is retried at the next interval. */
     private void collectIfLeading() {
         if (!orchestrator.leading()) {
@@ -65,6 +61,11 @@ public final class OrchestratorModule implements RoleModule {
 
     public Orchestrator orchestrator() {
         return orchestrator;
+    }
+
+    /** The pass loop, for tests that must know it has gone idle. */
+    PollingLoop loop() {
+        return loop;
     }
 
     @Override

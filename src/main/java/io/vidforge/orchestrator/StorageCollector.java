@@ -72,8 +72,12 @@ public final class StorageCollector {
         return new Pass(counts[0], counts[1], counts[2], bytes[0]);
     }
 
-    /** The last look: MARKED → SWEEPING only if nothing refers to the object now; else the mark goes. */
-    private boolean decide(ObjectMarks.Mark m) {
+    /**
+     * The last look: MARKED → SWEEPING only if nothing refers to the object now; else the mark goes.
+     * Package-private so a test can run it on a mark claimed between the listing and this look, a race a
+     * whole pass cannot be made to lose on purpose.
+     */
+    boolean decide(ObjectMarks.Mark m) {
         return sql.inTransaction(c -> {
             if (!ObjectMarks.beginSweep(c, m.objectKey())) {
                 return false; // claimed for a new reference since the mark

@@ -3,6 +3,7 @@ package io.vidforge.tasks;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -19,6 +20,7 @@ public final class PollingLoop implements AutoCloseable {
     private final BooleanSupplier pass;
     private final Semaphore wakeups = new Semaphore(0);
     private final Thread thread;
+    private final AtomicLong passes = new AtomicLong();
     private volatile boolean running = true;
 
     public PollingLoop(String name, Duration interval, BooleanSupplier pass) {
@@ -36,6 +38,14 @@ public final class PollingLoop implements AutoCloseable {
         wakeups.release();
     }
 
+    /**
+     * Passes finished so far (failed ones included): lets a test know the loop has gone idle after a pass
+     * before it makes work appear, so that only a wake-up can explain the next pass.
+     */
+    public long completedPasses() {
+        return passes.get();
+    }
+
     private void run() {
         while (running) {
             boolean more = false;
@@ -44,6 +54,7 @@ public final class PollingLoop implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, thread.getName() + " pass failed; retrying after " + interval.toMillis() + " ms", e);
             }
+            passes.incrementAndGet();
             if (!more && running) {
                 try {
                     wakeups.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS);

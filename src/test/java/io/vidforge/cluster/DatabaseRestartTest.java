@@ -75,11 +75,8 @@ class DatabaseRestartTest {
                 cluster.upload(clips.make(MediaClips.Clip.of("db-restart-a", 640, 360, 6, 2)), "db-a"),
                 cluster.upload(clips.make(MediaClips.Clip.of("db-restart-b", 640, 360, 6.5, 2)), "db-b"),
                 cluster.upload(clips.make(MediaClips.Clip.of("db-restart-c", 640, 360, 7, 2)), "db-c"));
-        Await.until(Duration.ofMinutes(2), "a TRANSCODE under way", () -> cluster.count("SELECT count(*) FROM tasks"
-                + " WHERE kind = 'TRANSCODE' AND state = 'RUNNING' AND progress > 0 AND video_id IN (?, ?, ?)",
-                ids.toArray()) > 0);
-        List<Long> runningAtStop = cluster.rows("SELECT task_id FROM tasks WHERE state = 'RUNNING' AND video_id IN"
-                + " (?, ?, ?)", ids.toArray()).stream().map(r -> ((Number) r.get("task_id")).longValue()).toList();
+        Await.until(Duration.ofMinutes(2), "a TRANSCODE under way", () -> cluster.queries().transcodesUnderWay(ids) > 0);
+        List<Long> runningAtStop = cluster.queries().runningTaskIds(ids);
         long pidBefore = postgres.pid();
 
         Instant down = Instant.now();

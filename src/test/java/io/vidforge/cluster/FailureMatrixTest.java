@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vidforge.testing.Await;
 import io.vidforge.testing.ClusterHarness;
+import io.vidforge.testing.ClusterQueries;
 import io.vidforge.testing.ClusterPlayer;
 import io.vidforge.testing.ClusterPlayer.Fetch;
 import io.vidforge.testing.Http;
@@ -99,9 +100,7 @@ class FailureMatrixTest {
         List<String> ids = List.of(
                 cluster.upload(clips.make(MediaClips.Clip.of("s3-processing-a", 640, 360, 6, 2)), "s3-a"),
                 cluster.upload(clips.make(MediaClips.Clip.of("s3-processing-b", 640, 360, 6.5, 2)), "s3-b"));
-        Await.until(Duration.ofMinutes(2), "a TRANSCODE under way", () -> cluster.count("SELECT count(*) FROM tasks"
-                + " WHERE kind = 'TRANSCODE' AND state = 'RUNNING' AND progress > 0 AND video_id IN (?, ?)",
-                ids.toArray()) > 0);
+        Await.until(Duration.ofMinutes(2), "a TRANSCODE under way", () -> cluster.queries().transcodesUnderWay(ids) > 0);
 
         Instant down = Instant.now();
         cluster.stopNode("s3");
@@ -138,12 +137,11 @@ class FailureMatrixTest {
             assertEquals(r.path("attempt").asInt(), r.path("next_attempt").asInt(), r.toString());
         }
         // Each task's attempt number grew only with counted retries (none is expected here).
-        for (Map<String, Object> t : cluster.rows("SELECT task_id, attempt FROM tasks WHERE video_id IN (?, ?)",
-                ids.toArray())) {
-            long taskId = ((Number) t.get("task_id")).longValue();
+        for (Map.Entry<Long, Integer> t : cluster.queries().attempts(ids).entrySet()) {
+            long taskId = t.getKey();
             long counted = cluster.events("TASK_RETRY", e -> e.path("task_id").asLong() == taskId
                     && e.path("counted").asBoolean(true)).size();
-            assertEquals(1 + counted, ((Number) t.get("attempt")).longValue(), "task " + taskId + " attempts");
+            assertEquals(1 + counted, t.getValue().longValue(), "task " + taskId + " attempts");
         }
         // The workers probe the store themselves: they may see it back before ./run.sh start returns.
         List<JsonNode> resumed = cluster.events("WORKER_RESUMED", e -> Instant.parse(e.path("ts").asText()).isAfter(down));
@@ -297,17 +295,17 @@ class FailureMatrixTest {
             List<String> busy = running().values().stream().distinct().sorted().toList();
             List<String> candidates = busy.isEmpty() ? WORKERS : busy;
             String victim = candidates.get(random.nextInt(candidates.size()));
-            List<Map<String, Object>> held = cluster.rows("SELECT task_id, kind, variant, progress FROM tasks"
-                    + " WHERE owner = ? AND state = 'RUNNING' AND heartbeat_at > ?", victim, System.currentTimeMillis() - 1500);
+            List<ClusterQueries.RunningTask> held = cluster.queries().runningRenewedAfter(victim,
+                    System.currentTimeMillis() - 1500);
             cluster.kill(victim);
             Instant gone = Instant.now(); // the process is gone: whatever it logged came before this
-            for (Map<String, Object> t : held) {
-                killedMidTask.put(((Number) t.get("task_id")).longValue(), victim);
-                killedAt.put(((Number) t.get("task_id")).longValue(), gone);
+            for (ClusterQueries.RunningTask t : held) {
+                killedMidTask.put(t.taskId(), victim);
+                killedAt.put(t.taskId(), gone);
             }
             System.out.printf("[matrix] trial %d (seed %d): SIGKILL %s %d ms after a task was seen running, holding %s%n", trial,
-                    seed, victim, delayMs, held.stream().map(t -> t.get("kind") + " " + t.get("variant") + " at "
-                            + Math.round(100 * ((Number) t.get("progress")).doubleValue()) + "%").toList());
+                    seed, victim, delayMs, held.stream().map(t -> t.kind() + " " + t.variant() + " at "
+                            + Math.round(100 * t.progress()) + "%").toList());
             cluster.startNode(victim);
         }
         assertTrue(killedMidTask.size() >= trials / 2, "most kills hit a running task: " + killedMidTask);
@@ -458,17 +456,15 @@ class FailureMatrixTest {
      */
     private Map<Long, String> running() {
         Map<Long, String> out = new TreeMap<>();
-        for (Map<String, Object> r : cluster.rows("SELECT task_id, owner FROM tasks WHERE state = 'RUNNING'"
-                + " AND heartbeat_at > ?", System.currentTimeMillis() - 1500)) {
-            out.put(((Number) r.get("task_id")).longValue(), (String) r.get("owner"));
+        for (ClusterQueries.RunningTask t : cluster.queries().runningRenewedAfter(System.currentTimeMillis() - 1500)) {
+            out.put(t.taskId(), t.owner());
         }
         return out;
     }
 
     /** True once the video is ready or failed. */
     private boolean settled(String videoId) {
-        List<Map<String, Object>> rows = cluster.rows("SELECT status FROM videos WHERE video_id = ?", videoId);
-        return !rows.isEmpty() && List.of("ready", "failed").contains(String.valueOf(rows.get(0).get("status")));
+        return cluster.queries().status(videoId).filter(s -> List.of("ready", "failed").contains(s)).isPresent();
     }
 
     private static <T> List<T> nonEmpty(List<T> l) {

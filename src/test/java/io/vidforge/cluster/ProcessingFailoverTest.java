@@ -13,6 +13,7 @@ import io.tus.java.client.TusUploader;
 import io.vidforge.media.Ladder;
 import io.vidforge.testing.Await;
 import io.vidforge.testing.ClusterHarness;
+import io.vidforge.testing.ClusterQueries;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.SampleBytes;
@@ -77,12 +78,10 @@ class ProcessingFailoverTest {
         Path clip = clips.make(MediaClips.Clip.of("worker-kill-24s", 640, 360, 24, 2));
         String id = cluster.upload(clip, "worker-kill");
         // Mid-transcode: ffmpeg has reported progress, the task is not done.
-        Map<String, Object> running = Await.value(Duration.ofMinutes(3), "a TRANSCODE of " + id + " under way", () ->
-                cluster.rows("SELECT task_id, owner, attempt, variant, progress FROM tasks WHERE video_id = ? AND kind = 'TRANSCODE'"
-                        + " AND state = 'RUNNING' AND progress > 0 AND progress < 0.8 ORDER BY progress LIMIT 1", id)
-                        .stream().findFirst().orElse(null));
-        String victim = (String) running.get("owner");
-        long taskId = ((Number) running.get("task_id")).longValue();
+        ClusterQueries.RunningTask running = Await.value(Duration.ofMinutes(3), "a TRANSCODE of " + id + " under way",
+                () -> cluster.queries().transcodeMidWay(id).orElse(null));
+        String victim = running.owner();
+        long taskId = running.taskId();
         long killedAt = System.currentTimeMillis();
         cluster.kill(victim);
         try {
@@ -90,8 +89,8 @@ class ProcessingFailoverTest {
                     "./run.sh status shows the killed worker DEAD");
             JsonNode video = cluster.awaitReady(id, Duration.ofMinutes(4));
             measured(String.format("worker %s killed at %.0f%% of %s: video ready %d ms later (lease 4 s), attempts %s",
-                    victim, 100 * ((Number) running.get("progress")).doubleValue(),
-                    "".equals(running.get("variant")) ? "the whole ladder" : running.get("variant"),
+                    victim, 100 * running.progress(),
+                    "".equals(running.variant()) ? "the whole ladder" : running.variant(),
                     System.currentTimeMillis() - killedAt, video.path("attempts")));
         } finally {
             cluster.startNode(victim);
@@ -108,17 +107,16 @@ class ProcessingFailoverTest {
         assertEquals(1, completed.size(), completed.toString());
         assertNotEquals(victim, completed.get(0).path("node_id").asText(), "the other worker finished it");
         assertTrue(completed.get(0).path("attempt").asInt() >= 2, completed.toString());
-        assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", id));
+        assertEquals(1, cluster.queries().jobs(id));
     }
 
     @Test
     @Order(2)
     void the_standby_orchestrator_takes_over_when_the_leader_is_killed_and_work_goes_on() throws Exception {
-        Map<String, Object> lease = Await.value(Duration.ofSeconds(30), "a leader", () -> cluster.rows(
-                "SELECT owner, term FROM leader_lease WHERE name = 'orchestrator' AND owner IS NOT NULL AND expires_at > ?",
-                System.currentTimeMillis()).stream().findFirst().orElse(null));
-        String leader = (String) lease.get("owner");
-        long term = ((Number) lease.get("term")).longValue();
+        ClusterQueries.Leader lease = Await.value(Duration.ofSeconds(30), "a leader",
+                () -> cluster.queries().orchestratorLeader(System.currentTimeMillis()).orElse(null));
+        String leader = lease.owner();
+        long term = lease.term();
         String standby = cluster.nodes("orchestrator").stream().map(ClusterHarness.NodeSpec::id)
                 .filter(n -> !n.equals(leader)).findFirst().orElseThrow();
         assertFalse(cluster.events("LEADER_ELECTED", e -> leader.equals(e.path("node_id").asText())).isEmpty(),
@@ -187,8 +185,7 @@ class ProcessingFailoverTest {
             assertEquals(200, status.status(), status.text());
             String videoId = status.json().path("video_id").asText();
             assertEquals(ContentId.videoId(sha, Ladder.standard(2).profileId()), videoId, "the right video_id");
-            String rawKey = (String) cluster.rows("SELECT raw_key FROM videos WHERE video_id = ?", videoId).get(0)
-                    .get("raw_key");
+            String rawKey = cluster.queries().rawKey(videoId);
             try (InputStream in = cluster.store().get(rawKey)) {
                 assertEquals(sha, sha256(in.readAllBytes()), "the raw object is byte-identical");
             }
@@ -227,18 +224,16 @@ class ProcessingFailoverTest {
         for (int i = 0; i < 3; i++) {
             ids.add(cluster.upload(files.get(i), "restart-" + i));
         }
-        Await.until(Duration.ofMinutes(3), "transcoding under way", () -> cluster.count(
-                "SELECT count(*) FROM tasks WHERE kind = 'TRANSCODE' AND state = 'RUNNING' AND video_id IN (?, ?, ?)",
-                ids.toArray()) > 0);
+        Await.until(Duration.ofMinutes(3), "transcoding under way", () -> cluster.queries().transcodesRunning(ids) > 0);
         long t0 = System.currentTimeMillis();
         cluster.stopCluster();
         long stopMs = System.currentTimeMillis() - t0;
         for (ClusterHarness.NodeSpec n : cluster.nodes("upload")) {
             assertFalse(cluster.alive(n.id()));
         }
-        long notReady = cluster.count("SELECT count(*) FROM videos WHERE status <> 'ready' AND video_id IN (?, ?, ?)", ids.toArray());
+        long notReady = cluster.queries().videosNotReady(ids);
         assertTrue(notReady > 0, "the cluster stopped while videos were still processing");
-        String before = cluster.rows("SELECT video_id, status FROM videos WHERE video_id IN (?, ?, ?)", ids.toArray()).toString();
+        String before = cluster.queries().statuses(ids).toString();
 
         t0 = System.currentTimeMillis();
         cluster.startCluster();
@@ -254,12 +249,12 @@ class ProcessingFailoverTest {
             cluster.assertOneStateChange(id, "ready");
             assertEquals(1, cluster.events("TASK_COMPLETED", e -> id.equals(e.path("video_id").asText())
                     && "PUBLISH".equals(e.path("kind").asText())).size(), "published once: " + id);
-            assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", id), "one job per upload");
-            assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state <> 'DONE'", id),
+            assertEquals(1, cluster.queries().jobs(id), "one job per upload");
+            assertEquals(0, cluster.queries().tasksNotDone(id),
                     "every task done, none failed: " + id);
             assertEquals(1, cluster.events("UPLOAD_RECEIVED", e -> id.equals(e.path("video_id").asText())).size());
         }
-        assertEquals(3, cluster.count("SELECT count(*) FROM videos WHERE video_id IN (?, ?, ?)", ids.toArray()));
+        assertEquals(3, cluster.queries().videos(ids));
         // Playable after the restart.
         Http.Response master = Http.get(cluster.uri("/play/" + ids.get(0) + "/master.m3u8"));
         assertEquals(200, master.status(), master.text());

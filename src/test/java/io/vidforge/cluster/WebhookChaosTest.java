@@ -5,27 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vidforge.Node;
 import io.vidforge.config.Role;
+import io.vidforge.db.DataAccessException;
 import io.vidforge.testing.Await;
 import io.vidforge.testing.ChildNode;
+import io.vidforge.testing.ClusterQueries;
 import io.vidforge.testing.Http;
 import io.vidforge.testing.SampleBytes;
 import io.vidforge.testing.TestNodes;
 import io.vidforge.testing.WebhookReceiver;
 import io.vidforge.webhooks.WebhookSignature;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +39,7 @@ class WebhookChaosTest {
     void delivering_node_killed_mid_delivery_and_postgresql_restarted_every_event_arrives_in_order_signed()
             throws Exception {
         try (PrivatePostgres pg = PrivatePostgres.start(); WebhookReceiver receiver = WebhookReceiver.start()) {
+            ClusterQueries db = ClusterQueries.postgres(pg.jdbcUrl("postgres"));
             receiver.behave((id, attempt) -> new WebhookReceiver.Answer(200, 40)); // a receiver that takes its time
             Map<String, String> env = new HashMap<>(TestNodes.environment("webhook-chaos"));
             env.putAll(Map.of("DB_URL", pg.jdbcUrl("postgres"), "DB_USER", "postgres", "DB_PASSWORD", "",
@@ -64,8 +62,8 @@ class WebhookChaosTest {
                 // The orchestrator starts every job (uploaded -> processing: one more event per video)
                 // and delivers too, taking over the killed node's delivery after its lease.
                 Await.until(Duration.ofSeconds(60), "job starts and deliveries by the orchestrator",
-                        () -> count(pg, "SELECT COUNT(*) FROM webhook_events") == 6
-                                && count(pg, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'SENT'") >= 2);
+                        () -> count(db, ClusterQueries::webhookEvents) == 6
+                                && count(db, ClusterQueries::webhookDeliveriesSent) >= 2);
                 pg.stopServer();
                 Thread.sleep(2000); // the outage's length: deliveries meanwhile fail to be claimed or recorded
                 pg.startServer();
@@ -74,18 +72,12 @@ class WebhookChaosTest {
                         videos.add(upload(again.baseUri(), i));
                     }
                     Await.until(Duration.ofSeconds(90), "every event delivered and recorded as sent",
-                            () -> count(pg, "SELECT COUNT(*) FROM webhook_events") == 10
-                                    && count(pg, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'SENT'") == 10);
+                            () -> count(db, ClusterQueries::webhookEvents) == 10
+                                    && count(db, ClusterQueries::webhookDeliveriesSent) == 10);
                 }
             }
 
-            Map<String, List<String>> outbox = new LinkedHashMap<>();
-            try (Connection c = connect(pg); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT video_id, event_id FROM webhook_events ORDER BY seq")) {
-                while (rs.next()) {
-                    outbox.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
-                }
-            }
+            Map<String, List<String>> outbox = db.webhookEventsByVideo();
             Set<String> all = new HashSet<>();
             outbox.values().forEach(all::addAll);
             assertEquals(all, receiver.acknowledged(), "every outbox event acknowledged, none lost or invented");
@@ -113,16 +105,11 @@ class WebhookChaosTest {
         return r.json().get("video_id").asText();
     }
 
-    private static Connection connect(PrivatePostgres pg) throws SQLException {
-        return DriverManager.getConnection(pg.jdbcUrl("postgres"), "postgres", "");
-    }
-
     /** A count, or -1 while the database is unreachable or the schema not yet made. */
-    private static long count(PrivatePostgres pg, String sql) {
-        try (Connection c = connect(pg); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (SQLException e) {
+    private static long count(ClusterQueries db, ToLongFunction<ClusterQueries> question) {
+        try {
+            return question.applyAsLong(db);
+        } catch (DataAccessException e) {
             return -1;
         }
     }

@@ -31,6 +31,17 @@ class BackoffTest {
         }
     }
 
+    /** The workers' own backoff draws its jitter at random, so tasks that failed together do not retry together. */
+    @Test
+    void the_configured_backoff_spreads_the_retries_of_tasks_that_failed_together() {
+        Backoff backoff = Backoff.of(TaskSettings.from(io.vidforge.config.Settings.of(java.util.Map.of())));
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            seen.add(backoff.delay(5).toMillis());
+        }
+        assertTrue(seen.size() > 50, "200 draws, " + seen.size() + " distinct delays");
+    }
+
     @Test
     void backoff_never_shrinks_from_one_attempt_to_the_next() {
         // Below the cap the lowest delay after attempt n+1 equals the highest after attempt n: growth

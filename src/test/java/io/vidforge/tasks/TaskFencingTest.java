@@ -319,6 +319,20 @@ class TaskFencingTest {
                         .toList());
     }
 
+    /** The video API's progress view: each task of one generation, how far it got, in which attempt. */
+    @Test
+    void the_progress_view_shows_each_task_of_the_generation_asked_for() {
+        insert("v1", 1, TaskKind.PROBE, "", TaskState.READY);
+        insert("v1", 2, TaskKind.PUBLISH, "", TaskState.WAITING);
+        Task probe = claim("w");
+        assertTrue(repo.heartbeat(probe, 0.25, true, clock.instant(), LEASE));
+        assertEquals(List.of(new TaskRepository.ProgressView(TaskKind.PROBE, TaskState.RUNNING, 0.25, 1)),
+                repo.progressOf("v1", 1));
+        assertEquals(List.of(new TaskRepository.ProgressView(TaskKind.PUBLISH, TaskState.WAITING, 0.0, 0)),
+                repo.progressOf("v1", 2));
+        assertEquals(List.of(), repo.progressOf("v2", 1));
+    }
+
     /**
      * A new job calls its hook inside the inserting transaction (the platform's hook sends the NOTIFY
      * that wakes the orchestrators when it commits), and is counted for its video.

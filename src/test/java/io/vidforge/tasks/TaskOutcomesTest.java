@@ -239,6 +239,65 @@ class TaskOutcomesTest {
         assertEquals(completed ? TaskState.DONE : TaskState.FAILED, row(probe).state());
     }
 
+    /**
+     * The other half of the lock order: the planner failing a generation takes the job row before it
+     * cancels any task. Otherwise it could hold a task row while waiting for the job row that a completion
+     * holds, and the completion, going on to that task row, would wait for it: a deadlock, ended only by
+     * the lock timeout failing one of them. Here a completion holds the job row, the planner's failure
+     * is seen waiting for it, and the completion must then write its task at once.
+     */
+    @Test
+    void failing_a_generation_takes_the_job_row_before_any_task_so_a_completion_holding_it_finishes() throws Exception {
+        Task probe = claimed(TaskKind.PROBE, 3);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch locked = new CountDownLatch(1);
+            CountDownLatch go = new CountDownLatch(1);
+            long[] holderSession = new long[1];
+            Instant now = clock.instant();
+            CompletableFuture<Integer> completion = CompletableFuture.supplyAsync(() -> p.sql().inTransaction(c -> {
+                store.jobs().lock(c, video, 1); // what complete() does first
+                holderSession[0] = session(c);
+                locked.countDown();
+                try {
+                    go.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return store.tasks().markDone(c, Fence.holder(probe), PROBE_RESULT, now);
+            }), threads);
+            assertTrue(locked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Boolean> planner = CompletableFuture.supplyAsync(
+                    () -> outcomes.failGeneration(video, 1, "INVALID_MEDIA", "no picture"), threads);
+            io.vidforge.testing.Await.until(Duration.ofSeconds(20), "the planner's failure waiting for the job row",
+                    () -> waitingFor(holderSession[0]) > 0);
+            go.countDown();
+            // The lock timeout is 10 s: a completion stuck behind the planner's task lock does not finish in 5.
+            assertEquals(1, completion.get(5, TimeUnit.SECONDS), "the completion wrote its task while the planner waited");
+            assertTrue(planner.get(30, TimeUnit.SECONDS), "then the planner failed the generation");
+            assertEquals(TaskState.DONE, row(probe).state(), "finished before the failure: kept");
+            assertEquals(VideoStatus.FAILED, videoRow().status());
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** This connection's session id, as the database's view of lock waits names it. */
+    private long session(java.sql.Connection c) throws java.sql.SQLException {
+        // Catalogue queries: neither database has a portable name for them.
+        String q = p.db().isPostgres() ? "SELECT pg_backend_pid()" : "SELECT SESSION_ID()";
+        return io.vidforge.db.Sql.queryOne(c, q, rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    /** Sessions waiting for a lock that session {@code holder} holds. */
+    private long waitingFor(long holder) {
+        String q = p.db().isPostgres()
+                ? "SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))"
+                : "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = ?";
+        return p.sql().queryOne(q, rs -> rs.getLong(1), p.db().isPostgres() ? (Object) (int) holder : (Object) holder)
+                .orElseThrow();
+    }
+
     @Test
     void a_failed_task_fails_the_job_the_video_and_cancels_every_unfinished_sibling() {
         Task done = claimed(TaskKind.PROBE, 3);

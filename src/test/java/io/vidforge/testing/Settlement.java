@@ -46,25 +46,22 @@ public final class Settlement {
         JsonNode v = Http.get(cluster.uri("/videos/" + videoId)).json();
         String status = v.path("status").asText();
         assertTrue(Set.of("ready", "failed").contains(status), "settled: " + v);
-        assertEquals(1, cluster.count("SELECT count(*) FROM videos WHERE video_id = ?", videoId), "not lost");
-        assertEquals(1, cluster.count("SELECT count(*) FROM jobs WHERE video_id = ?", videoId), "one job: " + videoId);
+        ClusterQueries db = cluster.queries();
+        assertEquals(1, db.videos(List.of(videoId)), "not lost");
+        assertEquals(1, db.jobs(videoId), "one job: " + videoId);
         assertEquals(1, cluster.events("UPLOAD_RECEIVED", e -> videoId.equals(e.path("video_id").asText())).size(),
                 "one upload: " + videoId);
         // The database's history is written in the same transaction as the change: exactly one final entry.
         // The event line is written just after the commit, so a SIGKILL of that worker in between can lose
         // it (seen once in the random-kill case); the log must never show a second one.
-        assertEquals(1, cluster.count("SELECT count(*) FROM video_history WHERE video_id = ? AND status IN"
-                + " ('ready', 'failed')", videoId), "one final state change in the history of " + videoId);
+        assertEquals(1, db.finalStateChanges(videoId), "one final state change in the history of " + videoId);
         List<JsonNode> finals = cluster.events("STATE_CHANGE", e -> videoId.equals(e.path("video_id").asText())
                 && Set.of("ready", "failed").contains(e.path("to").asText()));
         assertTrue(finals.size() <= 1, "at most one final state change logged for " + videoId + ": " + finals);
         finals.forEach(f -> assertEquals(status, f.path("to").asText()));
-        assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state IN ('READY', 'RUNNING',"
-                + " 'WAITING')", videoId), "no task left behind: " + cluster.rows(
-                "SELECT kind, variant, state, attempt FROM tasks WHERE video_id = ?", videoId));
+        assertEquals(0, db.unfinishedTasks(videoId), () -> "no task left behind: " + db.taskSummary(videoId));
         if ("ready".equals(status)) {
-            assertEquals(1, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND kind = 'PUBLISH'"
-                    + " AND state = 'DONE'", videoId), "published once: " + videoId);
+            assertEquals(1, db.publishesDone(videoId), "published once: " + videoId);
             assertTrue(cluster.events("TASK_COMPLETED", e -> videoId.equals(e.path("video_id").asText())
                     && "PUBLISH".equals(e.path("kind").asText())).size() <= 1, "publish logged at most once: " + videoId);
             assertTrue(v.path("error").isNull(), v.toString());
@@ -73,7 +70,7 @@ public final class Settlement {
                 assertTrue(names.add(variant.path("name").asText()), "no variant twice: " + v.path("variants"));
             }
             assertFalse(names.isEmpty(), "ready with variants: " + v);
-            assertEquals(0, cluster.count("SELECT count(*) FROM tasks WHERE video_id = ? AND state <> 'DONE'", videoId),
+            assertEquals(0, db.tasksNotDone(videoId),
                     "every task of a ready video done");
         } else {
             JsonNode error = v.path("error");
@@ -97,7 +94,7 @@ public final class Settlement {
     }
 
     private static boolean busy(ClusterHarness cluster, String workerId) {
-        return cluster.count("SELECT count(*) FROM tasks WHERE owner = ? AND state = 'RUNNING'", workerId) > 0;
+        return cluster.queries().runningTasksOf(workerId) > 0;
     }
 
     public static long scratchFiles(Path dir) {
