@@ -323,13 +323,14 @@ class TaskFencingTest {
     @Test
     void the_progress_view_shows_each_task_of_the_generation_asked_for() {
         insert("v1", 1, TaskKind.PROBE, "", TaskState.READY);
-        insert("v1", 2, TaskKind.PUBLISH, "", TaskState.WAITING);
+        insert("v1", 2, TaskKind.VIDEO_CHUNK, "c0001-4s-8s", TaskState.WAITING);
         Task probe = claim("w");
         assertTrue(repo.heartbeat(probe, 0.25, true, clock.instant(), LEASE));
-        assertEquals(List.of(new TaskRepository.ProgressView(TaskKind.PROBE, TaskState.RUNNING, 0.25, 1)),
+        assertEquals(List.of(new TaskRepository.ProgressView(TaskKind.PROBE, TaskState.RUNNING, 0.25, 1, "")),
                 repo.progressOf("v1", 1));
-        assertEquals(List.of(new TaskRepository.ProgressView(TaskKind.PUBLISH, TaskState.WAITING, 0.0, 0)),
-                repo.progressOf("v1", 2));
+        // The variant names a chunk's range: progress by chunk-seconds needs it.
+        assertEquals(List.of(new TaskRepository.ProgressView(TaskKind.VIDEO_CHUNK, TaskState.WAITING, 0.0, 0,
+                        "c0001-4s-8s")), repo.progressOf("v1", 2));
         assertEquals(List.of(), repo.progressOf("v2", 1));
     }
 
