@@ -158,8 +158,13 @@ class LeaderFailoverTest {
             assertTrue(outcomes.complete(claimed, probe));
         }
         race(planners, pl -> pl.planner().advancePlanned());
-        // PROBE, then the whole-ladder TRANSCODE or one per rung (five for 1080p), then PUBLISH: each once.
-        int planSize = 1 + (split == TranscodeSplit.LADDER ? 1 : 5) + 1;
+        // PROBE, then the whole-ladder TRANSCODE, one per rung (five for 1080p) or one VIDEO_CHUNK (5 s is
+        // shorter than a chunk; the source has no audio, so no AUDIO task), then PUBLISH: each once.
+        int encodes = switch (split) {
+            case LADDER, CHUNK -> 1;
+            case RUNG -> 5;
+        };
+        int planSize = 1 + encodes + 1;
         for (String id : ids) {
             assertEquals(planSize, rows(p, id), "each task of the " + split + " plan once");
             assertEquals(JobState.PLANNED, new JobRepository(p.sql()).ofVideo(id).get(0).state());
