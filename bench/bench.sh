@@ -14,6 +14,7 @@
 #   BENCH_UPLOAD_MB=2048       size of the upload-throughput file
 #   BENCH_WRK_SECONDS=6        duration of one wrk run; BENCH_WRK_ROUNDS=5 paired rounds (median of ratios)
 #   BENCH_JIT_SECONDS=10       load on each serving node before its rounds (JIT warm-up)
+#   BENCH_COLD_PAIRS=1         fresh `up` JVMs without and with SEGMENT_WARMUP_SECONDS, one paired round each (JIT-cold figure)
 #   BENCH_MISS_ROUNDS=200      cache-miss pairs; BENCH_PLAYERS=5 concurrent sequential players (one per variant)
 #   BENCH_WARM_ROUNDS=40       warm rounds (read-ahead on and off side by side); SERVE p99 ratio with a 90 % bootstrap interval
 #   BENCH_CLAIM_TASKS=10000    tasks for the claim benchmark; BENCH_CLAIM_WORKERS=8
@@ -260,52 +261,94 @@ wrk_rps() {
     | awk '/Requests\/sec/ {print $2}'
 }
 
+# cpu_ticks PID...: user + system clock ticks of the processes and their direct children (nginx's workers).
+cpu_ticks() {
+  local p c t=0
+  for p in "$@"; do
+    for c in "$p" $(cat "/proc/$p/task/$p/children" 2>/dev/null); do
+      [ -r "/proc/$c/stat" ] && t=$((t + $(sed 's/.*) //' "/proc/$c/stat" | awk '{print $12 + $13}')))
+    done
+  done
+  echo "$t"
+}
+
+# wrk_cpu URL CONNECTIONS PID: "req/s cpu-ms-per-response" of one wrk run; the CPU is the server's
+# (PID and its children) from /proc before and after, divided by the responses wrk counted. Unlike req/s,
+# it is barely moved by load from elsewhere on the machine (docs/performance.md).
+wrk_cpu() {
+  local before after out
+  before=$(cpu_ticks "$3")
+  out=$(wrk -t2 -c"$2" -d"${BENCH_WRK_SECONDS:-6}s" -s "$BENCH_DIR/urls.lua" "$1" 2>/dev/null)
+  after=$(cpu_ticks "$3")
+  printf '%s\n' "$out" | awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    / requests in / {n = $1} /Requests\/sec/ {r = $2}
+    END {printf "%s %s\n", r, (n > 0 ? sprintf("%.3f", t * 1000 / hz / n) : "-")}'
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else print a[int((NR+1)/2)]}'; }
 
 # The serving section: the same segment files on disk for nginx (the limit), a dedicated segment node
 # (CACHE_BYTES=1 GiB, as a cluster's segment node) and the default deployment exactly as `./run.sh up`
-# starts it (every role and the embedded S3 in one JVM, H2, its JVM options: scripts/single.sh), holding
-# the same video (uploaded to it: content addressing gives it the same id, so one URL list serves all
-# three). Both nodes get the same warm-up; each round runs nginx, the node and `up` back to back and
-# each ratio is taken against the nginx run of its own round.
+# starts it (every role and the embedded S3 in one JVM, H2, its JVM options and SEGMENT_WARMUP_SECONDS:
+# scripts/single.sh), holding the same video (uploaded to it: content addressing gives it the same id, so
+# one URL list serves all three). First `up` JIT-cold, fresh JVMs without and with the start-up warm-up
+# (paired rounds at 32 connections after one pass over every segment, what a newcomer sees first); then
+# both nodes get the same load warm-up, and each round runs nginx, the node and `up` back to back, each
+# ratio against the nginx run of its own round. Every run also records the server's CPU per response.
 bench_serve() {
-  local id=$1 p=$((BENCH_PORT_BASE + 30)) up=$((BENCH_PORT_BASE + 40))
+  local id=$1 p=$((BENCH_PORT_BASE + 30)) up=$((BENCH_PORT_BASE + 40)) ngx
   say "[serve] the same segment files on disk for nginx, a dedicated segment node and ./run.sh up"
   bench_java segments "$id" bench "$BENCH_DIR/www"
   write_urls_lua
   bench_nginx_conf
   "$(nginx_bin)" -p "$BENCH_DIR/nginx" -c "$BENCH_DIR/nginx/nginx.conf" -e "$BENCH_DIR/nginx/error.log" \
     || die "nginx did not start (see $BENCH_DIR/nginx/error.log)"
+  ngx=$(cat "$BENCH_DIR/nginx/nginx.pid")
   bench_up "$up" "$id"
+  local u port x n w r m c
+  # What a newcomer sees first: `up` with its cache warm but its JIT not (a fresh JVM, one pass over
+  # every segment, then one paired round at 32 connections), without the warm-up (0) and as `up` starts
+  # (its SEGMENT_WARMUP_SECONDS), alternating, BENCH_COLD_PAIRS times. No goal; the issue measured this.
+  for w in 0 up; do : >"$BENCH_DIR/cold-ratio-$w"; : >"$BENCH_DIR/cold-cpu-$w"; done
+  : >"$BENCH_DIR/cold-cpu-nginx"
+  for r in $(seq 1 "${BENCH_COLD_PAIRS:-1}"); do
+    for w in 0 up; do
+      bench_restart_up "$up" "$w"
+      while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$up$u" || warn "warm pass of $u on :$up failed"; done <"$BENCH_DIR/www/urls.txt"
+      read -r x c <<<"$(wrk_cpu "http://127.0.0.1:$BENCH_NGINX_PORT" 32 "$ngx")"; echo "$c" >>"$BENCH_DIR/cold-cpu-nginx"
+      read -r n m <<<"$(wrk_cpu "http://127.0.0.1:$up" 32 "$(cat "$BENCH_DIR/up/run/all-1.pid")")"
+      ratio "$n" "$x" >>"$BENCH_DIR/cold-ratio-$w"; echo "$m" >>"$BENCH_DIR/cold-cpu-$w"
+      echo "      up JIT-cold (warm-up $w), 32 connections, pair $r: nginx $x req/s ($c ms CPU/response), up $n req/s ($m ms), ratio $(tail -1 "$BENCH_DIR/cold-ratio-$w") (load $(loadavg))"
+    done
+  done
+  put up_cold_ratio_32 "$(median <"$BENCH_DIR/cold-ratio-up")"
+  put up_cold_cpu_ms_32 "$(median <"$BENCH_DIR/cold-cpu-up")"
+  put up_cold_nowarmup_ratio_32 "$(median <"$BENCH_DIR/cold-ratio-0")"
+  put up_cold_nowarmup_cpu_ms_32 "$(median <"$BENCH_DIR/cold-cpu-0")"
+  put up_cold_nginx_cpu_ms_32 "$(median <"$BENCH_DIR/cold-cpu-nginx")"
   bench_node segment-1 segment "$p" CACHE_BYTES=$((1024 * 1024 * 1024))
-  local u port
   for port in "$p" "$up"; do
     while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$port$u" || warn "warm-up of $u on :$port failed"; done <"$BENCH_DIR/www/urls.txt"
-  done
-  # What a newcomer sees first: `up` with its cache warm but its JIT not yet (one paired round at 32
-  # connections, before any load; the issue measured this). Reported beside the warm figures, no goal.
-  local x n
-  x=$(wrk_rps "http://127.0.0.1:$BENCH_NGINX_PORT" 32); n=$(wrk_rps "http://127.0.0.1:$up" 32)
-  put up_cold_nginx_rps_32 "$x"; put up_cold_rps_32 "$n"; put up_cold_ratio_32 "$(ratio "$n" "$x")"
-  echo "      up before any load, 32 connections: nginx $x req/s, up $n req/s, ratio $(res up_cold_ratio_32)"
-  for port in "$p" "$up"; do
     while read -r u; do curl -sf -o /dev/null "http://127.0.0.1:$port$u"; done <"$BENCH_DIR/www/urls.txt"
     wrk -t2 -c128 -d"${BENCH_JIT_SECONDS:-10}s" -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true # JIT warm-up
   done
   wrk -t2 -c32 -d3s -s "$BENCH_DIR/urls.lua" "http://127.0.0.1:$BENCH_NGINX_PORT" >/dev/null 2>&1 || true
   # Rounds alternate nginx, node and up back to back; each figure is the median of the per-round ratios,
   # so a burst of load from elsewhere on the machine hits both sides of a ratio rather than one median.
-  local c r m
+  local nc uc
   for c in 32 128; do
-    for m in nginx node up; do : >"$BENCH_DIR/rps-$m-$c"; done
+    for m in nginx node up; do : >"$BENCH_DIR/rps-$m-$c"; : >"$BENCH_DIR/cpu-$m-$c"; done
     : >"$BENCH_DIR/rps-ratio-$c"; : >"$BENCH_DIR/rps-up-ratio-$c"
     for r in $(seq 1 "${BENCH_WRK_ROUNDS:-5}"); do
-      x=$(wrk_rps "http://127.0.0.1:$BENCH_NGINX_PORT" "$c"); echo "$x" >>"$BENCH_DIR/rps-nginx-$c"
-      n=$(wrk_rps "http://127.0.0.1:$p" "$c"); echo "$n" >>"$BENCH_DIR/rps-node-$c"
-      u=$(wrk_rps "http://127.0.0.1:$up" "$c"); echo "$u" >>"$BENCH_DIR/rps-up-$c"
+      read -r x m <<<"$(wrk_cpu "http://127.0.0.1:$BENCH_NGINX_PORT" "$c" "$ngx")"
+      echo "$x" >>"$BENCH_DIR/rps-nginx-$c"; echo "$m" >>"$BENCH_DIR/cpu-nginx-$c"
+      read -r n nc <<<"$(wrk_cpu "http://127.0.0.1:$p" "$c" "$(cat "$BENCH_DIR/segment-1.pid")")"
+      echo "$n" >>"$BENCH_DIR/rps-node-$c"; echo "$nc" >>"$BENCH_DIR/cpu-node-$c"
+      read -r u uc <<<"$(wrk_cpu "http://127.0.0.1:$up" "$c" "$(cat "$BENCH_DIR/up/run/all-1.pid")")"
+      echo "$u" >>"$BENCH_DIR/rps-up-$c"; echo "$uc" >>"$BENCH_DIR/cpu-up-$c"
       ratio "$n" "$x" >>"$BENCH_DIR/rps-ratio-$c"
       ratio "$u" "$x" >>"$BENCH_DIR/rps-up-ratio-$c"
-      echo "      $c connections, round $r: nginx $x req/s, segment node $n ($(tail -1 "$BENCH_DIR/rps-ratio-$c")), up $u ($(tail -1 "$BENCH_DIR/rps-up-ratio-$c")) (load $(loadavg))"
+      echo "      $c connections, round $r: nginx $x req/s ($m ms CPU/response), segment node $n ($(tail -1 "$BENCH_DIR/rps-ratio-$c"); $nc ms), up $u ($(tail -1 "$BENCH_DIR/rps-up-ratio-$c"); $uc ms) (load $(loadavg))"
     done
     put "nginx_rps_$c" "$(median <"$BENCH_DIR/rps-nginx-$c")"
     put "node_rps_$c" "$(median <"$BENCH_DIR/rps-node-$c")"
@@ -314,12 +357,33 @@ bench_serve() {
     put "up_rps_$c" "$(median <"$BENCH_DIR/rps-up-$c")"
     put "up_rps_ratio_$c" "$(median <"$BENCH_DIR/rps-up-ratio-$c")"
     put "up_rps_ratio_range_$c" "$(sort -g "$BENCH_DIR/rps-up-ratio-$c" | sed -n '1p;$p' | paste -sd- -)"
+    for m in nginx node up; do put "${m}_cpu_ms_$c" "$(median <"$BENCH_DIR/cpu-$m-$c")"; done
   done
   put serve_load "$(cut -d' ' -f1 /proc/loadavg)"
   bench_stop segment-1
   bench_stop_up
-  kill -QUIT "$(cat "$BENCH_DIR/nginx/nginx.pid")" 2>/dev/null || true
+  kill -QUIT "$ngx" 2>/dev/null || true
   rm -f "$BENCH_DIR/nginx/nginx.pid"
+}
+
+# bench_restart_up PORT WARMUP: the up node stopped and started again on its data (a fresh JVM), with
+# SEGMENT_WARMUP_SECONDS=WARMUP ("up": as ./run.sh up sets it); returns once its warm-up has logged
+# SEGMENT_WARMUP, or after the same 20 s without one, so both kinds of fresh JVM idle alike before load.
+bench_restart_up() {
+  local port=$1 w=$2 log="$BENCH_DIR/up/logs/all-1.jsonl" before i
+  bench_stop_up
+  before=$(grep -c '"event":"SEGMENT_WARMUP"' "$log" 2>/dev/null || true)
+  (
+    unset DB_URL DB_USER DB_PASSWORD S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_BUCKET S3_REGION
+    [ "$w" = up ] || export SEGMENT_WARMUP_SECONDS="$w"
+    DATA_DIR="$BENCH_DIR/up"; RUN_DIR="$DATA_DIR/run"; PORT=$port
+    start_all_in_one >/dev/null
+  ) || die "the up node did not start again (log: $BENCH_DIR/up/run/all-1.out)"
+  for i in $(seq 1 40); do
+    [ "$(grep -c '"event":"SEGMENT_WARMUP"' "$log" 2>/dev/null || true)" -gt "${before:-0}" ] && break
+    sleep 0.5
+  done
+  [ "$w" = 0 ] || grep '"event":"SEGMENT_WARMUP"' "$log" 2>/dev/null | tail -1 | sed 's/^/      /' || true
 }
 
 # bench_up PORT VIDEO_ID: the default deployment as `./run.sh up` starts it (start_all_in_one in
@@ -428,9 +492,11 @@ bench_table() {
     bench_row "cached segments, $c conn., segment node" "$(res "node_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "rps_ratio_range_$c"))" ">= 0.9" "$([ "$judged" = yes ] && meets "$r" '>=' 0.9 || echo "$judged")"
     r=$(res "up_rps_ratio_$c")
     bench_row "cached segments, $c conn., ./run.sh up" "$(res "up_rps_$c") req/s" "nginx $(res "nginx_rps_$c") req/s" "$r ($(res "up_rps_ratio_range_$c"))" ">= 0.9" "$([ "$judged" = yes ] && meets "$r" '>=' 0.9 || echo "$judged")"
+    bench_row "  CPU per response, $c conn., node / up" "$(res "node_cpu_ms_$c") / $(res "up_cpu_ms_$c") ms" "nginx $(res "nginx_cpu_ms_$c") ms" "-" "-" "-"
   done
   if [ -n "$(res up_cold_ratio_32)" ]; then
-    bench_row "  up before any load (JIT cold), 32 conn." "$(res up_cold_rps_32) req/s" "nginx $(res up_cold_nginx_rps_32) req/s" "$(res up_cold_ratio_32)" "-" "-"
+    bench_row "  up JIT-cold, 32 conn., with warm-up" "$(res up_cold_cpu_ms_32) ms CPU/resp." "nginx $(res up_cold_nginx_cpu_ms_32) ms" "$(res up_cold_ratio_32)" "-" "-"
+    bench_row "  up JIT-cold, 32 conn., without warm-up" "$(res up_cold_nowarmup_cpu_ms_32) ms CPU/resp." "nginx $(res up_cold_nginx_cpu_ms_32) ms" "$(res up_cold_nowarmup_ratio_32)" "-" "-"
   fi
   if [ -n "$(res miss_added_p50_ms)" ]; then
     bench_row "cache miss, added p50" "$(res miss_node_p50_ms) ms" "S3 GET $(res miss_direct_p50_ms) ms" "+$(res miss_added_p50_ms) ms" "<= 5 ms" "$(meets "$(res miss_added_p50_ms)" '<=' 5)"

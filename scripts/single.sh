@@ -6,8 +6,10 @@ start_all_in_one() {
     die "already running (pid $(cat "$RUN_DIR/all-1.pid")); ./run.sh stop first"
   fi
   say "starting every role in one JVM on http://127.0.0.1:$PORT (data in $DATA_DIR)"
+  # SEGMENT_WARMUP_SECONDS: the JIT compiles the cached-hit path on a private loopback server right after
+  # start, so a newcomer's first minute of playback is not served by a cold JIT (docs/segment-service.md).
   # shellcheck disable=SC2086
-  NODE_ID=all-1 PORT="$PORT" start_process "$RUN_DIR" all-1 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  NODE_ID=all-1 PORT="$PORT" SEGMENT_WARMUP_SECONDS="${SEGMENT_WARMUP_SECONDS:-15}" start_process "$RUN_DIR" all-1 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
     ${JAVA_OPTS:-} -jar "$JAR" --role=all
   printf 'waiting for health'
   wait_health "http://127.0.0.1:$PORT" 180 "$(cat "$RUN_DIR/all-1.pid")" \

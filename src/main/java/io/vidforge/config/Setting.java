@@ -55,6 +55,8 @@ public enum Setting {
     PREFETCH_THREADS(Use.PASSED),
     PREFETCH_QUEUE(Use.PASSED),
     VIDEO_CACHE_SECONDS(Use.PASSED),
+    /** Segment nodes: the bound of the JIT warm-up at start (segment.SegmentWarmup); ./run.sh up sets it. */
+    SEGMENT_WARMUP_SECONDS(Use.PASSED),
     FFMPEG_PATH(Use.PASSED),
     FFPROBE_PATH(Use.PASSED),
     FFMPEG_X264_PRESET(Use.PASSED),

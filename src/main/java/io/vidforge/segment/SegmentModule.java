@@ -18,6 +18,7 @@ public final class SegmentModule implements RoleModule {
     private final ReadAhead readAhead;
     private final PlaybackRoutes service;
     private final DeletionWatch deletions;
+    private final SegmentWarmup warmup;
 
     public SegmentModule(Platform platform) {
         this(platform, new S3Origin(platform.store()));
@@ -35,6 +36,7 @@ public final class SegmentModule implements RoleModule {
                 events, platform.videos()::posterKey, platform.videos()::publishedPrefix);
         this.deletions = new DeletionWatch(platform.videos()::deletedSince, catalog, cache,
                 platform.events(Role.SEGMENT), platform.clock(), settings.videoCacheTtl());
+        this.warmup = new SegmentWarmup(settings.warmup(), platform.events(Role.SEGMENT));
     }
 
     @Override
@@ -60,11 +62,13 @@ public final class SegmentModule implements RoleModule {
     public void start() {
         readAhead.start();
         deletions.start();
+        warmup.start();
     }
 
     /** Stops read-ahead and new origin reads of misses; requests still in flight are answered without them. */
     @Override
     public void close() {
+        warmup.close();
         deletions.close();
         readAhead.close();
         service.close();

@@ -12,9 +12,11 @@ import java.time.Duration;
  * @param prefetchThreads {@code PREFETCH_THREADS}: concurrent prefetch reads (default 2)
  * @param prefetchQueue   {@code PREFETCH_QUEUE}: prefetches that may wait; more are dropped (default 32)
  * @param videoCacheTtl   {@code VIDEO_CACHE_SECONDS}: how long a ready video's metadata is reused (default 5 s)
+ * @param warmup          {@code SEGMENT_WARMUP_SECONDS}: the bound of the JIT warm-up at start ({@link SegmentWarmup});
+ *                        0, the default, skips it ({@code ./run.sh up} sets 15)
  */
 public record SegmentSettings(long cacheBytes, int prefetchDepth, int prefetchThreads, int prefetchQueue,
-                              Duration videoCacheTtl) {
+                              Duration videoCacheTtl, Duration warmup) {
     public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
 
     public SegmentSettings {
@@ -25,6 +27,8 @@ public record SegmentSettings(long cacheBytes, int prefetchDepth, int prefetchTh
         require(prefetchQueue >= 0 && prefetchQueue <= 10_000, "PREFETCH_QUEUE must be 0..10000, was " + prefetchQueue);
         require(!videoCacheTtl.isNegative() && videoCacheTtl.compareTo(Duration.ofMinutes(5)) <= 0,
                 "VIDEO_CACHE_SECONDS must be 0..300, was " + videoCacheTtl.toMillis() / 1000.0);
+        require(!warmup.isNegative() && warmup.compareTo(Duration.ofMinutes(2)) <= 0,
+                "SEGMENT_WARMUP_SECONDS must be 0..120, was " + warmup.toMillis() / 1000.0);
     }
 
     public boolean readAheadOff() {
@@ -37,7 +41,8 @@ public record SegmentSettings(long cacheBytes, int prefetchDepth, int prefetchTh
                 s.integer("PREFETCH_DEPTH", 1),
                 s.integer("PREFETCH_THREADS", 2),
                 s.integer("PREFETCH_QUEUE", 32),
-                s.seconds("VIDEO_CACHE_SECONDS", 5));
+                s.seconds("VIDEO_CACHE_SECONDS", 5),
+                s.seconds("SEGMENT_WARMUP_SECONDS", 0));
     }
 
     private static void require(boolean ok, String message) {
