@@ -42,8 +42,9 @@ class SegmentWarmupTest {
             // body ends its connection and its bytes are not counted).
             assertTrue(e.path("bytes").asLong() >= requests / 2 * 900, "whole bodies were read: " + e);
             assertEquals(800, e.path("bound_ms").asLong());
-            assertTrue(e.path("duration_ms").asLong() < 800 + 5_000, "it ended at its bound: " + e);
-            assertTrue(tookMs < 15_000, "bounded in time: " + tookMs + " ms");
+            // The bound, plus the private server's start and stop (seconds on a loaded machine).
+            assertTrue(e.path("duration_ms").asLong() < 800 + 10_000, "it ended at its bound: " + e);
+            assertTrue(tookMs < 20_000, "bounded in time: " + tookMs + " ms");
             warmup.close();
         }
     }
@@ -60,11 +61,11 @@ class SegmentWarmupTest {
             long t0 = System.nanoTime();
             running.close();
             long closeMs = Duration.ofNanos(System.nanoTime() - t0).toMillis();
-            assertTrue(closeMs < 5_000, "close did not wait for the 120 s bound: " + closeMs + " ms");
+            assertTrue(closeMs < 10_000, "close did not wait for the 120 s bound: " + closeMs + " ms");
             JsonNode e = Await.value(Duration.ofSeconds(10), "the SEGMENT_WARMUP line", () -> EventLogs.read(logs).stream()
                     .filter(x -> x.path("event").asText().equals("SEGMENT_WARMUP")).findFirst().orElse(null));
             assertTrue(e.path("stopped").asBoolean(), "the stopped warm-up says so: " + e);
-            assertFalse(e.path("duration_ms").asLong() > 10_000, "stopped early: " + e);
+            assertFalse(e.path("duration_ms").asLong() > 15_000, "stopped long before its bound: " + e);
             assertEquals(1, EventLogs.read(logs).stream()
                     .filter(x -> x.path("event").asText().equals("SEGMENT_WARMUP")).count(), "the zero bound logged nothing");
         }
