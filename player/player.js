@@ -52,13 +52,18 @@
   let refresh = () => {};
 
   // A video still being processed: its live progress (Server-Sent Events, GET /videos/{id}/events)
-  // until it is ready, then playback starts. No polling.
+  // until it is playable (ready, or under the chunked plan as soon as its first chunk and audio are
+  // accepted: playable early), then playback starts while the rest still encodes. The stream stays open
+  // until ready, so a video that fails after playback began stops with its error. No polling.
+  let playing = false;
+  const play = () => { if (!playing) { playing = true; startPlayback(); } };
   fetch('/videos/' + videoId).then((r) => r.ok ? r.json() : null).then((v) => {
     if (v && v.title) { $('title').textContent = v.title; }
     if (!v || v.status === 'ready') {
-      startPlayback();
+      play();
       return;
     }
+    if (v.playable) { play(); }
     const m = $('message');
     const events = new EventSource('/videos/' + videoId + '/events');
     vf.progressEvents = [];
@@ -68,16 +73,41 @@
       if (p.status === 'ready') {
         events.close();
         m.hidden = true;
-        startPlayback();
+        play();
       } else if (p.status === 'failed' || p.status === 'deleted') {
         events.close();
+        stopPlayback();
         fail('The video ' + p.status + (p.error ? ': ' + p.error.message : '') + '.');
+      } else if (p.playable) {
+        if (!playing) { logLine('playable early: starting while the rest encodes', ''); }
+        m.hidden = true;
+        play();
       } else {
-        m.textContent = 'The video is ' + p.status + ' (' + Math.round(100 * (p.progress || 0)) + ' %); it plays once ready.';
+        m.textContent = 'The video is ' + p.status + ' (' + Math.round(100 * (p.progress || 0)) + ' %); it plays once playable.';
         m.hidden = false;
       }
     };
-  }).catch(() => startPlayback());
+  }).catch(() => play());
+
+  // Ends playback for good (the video failed or was deleted): no retries against playlists that say so.
+  function stopPlayback() {
+    vf.stopped = true;
+    if (vf.hls) { vf.hls.destroy(); }
+    video.pause();
+  }
+
+  // The JSON error a playback URL answered (409 VIDEO_FAILED, 410 VIDEO_DELETED), or null.
+  function playbackRefusal(data) {
+    const xhr = data.networkDetails;
+    const code = data.response && data.response.code;
+    if (!(code === 409 || code === 410) || !xhr) { return null; }
+    try {
+      const body = JSON.parse(xhr.responseText || (typeof xhr.response === 'string' ? xhr.response : ''));
+      return body && body.error ? body.error : { code: 'HTTP_' + code, message: 'HTTP ' + code };
+    } catch (e) {
+      return { code: 'HTTP_' + code, message: 'HTTP ' + code };
+    }
+  }
 
   function startPlayback() {
     // After the first frame: previews must not compete with the start of playback, and the session then
@@ -259,7 +289,14 @@
 
     hls.on(Hls.Events.ERROR, (_, data) => {
       vf.errors.push({ t: now(), wall: Date.now(), type: data.type, details: data.details, fatal: data.fatal });
-      if (!data.fatal) { return; }
+      const refusal = playbackRefusal(data);
+      if (refusal) {
+        // The video failed or was deleted while playing: say so and stop, whatever hls.js would retry.
+        stopPlayback();
+        fail('Playback stopped: ' + refusal.message + ' (' + refusal.code + ')');
+        return;
+      }
+      if (!data.fatal || vf.stopped) { return; }
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
         logLine('network error: ' + data.details + ', retrying', 'down');
         hls.startLoad();

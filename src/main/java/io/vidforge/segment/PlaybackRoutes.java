@@ -16,6 +16,7 @@ import io.vidforge.http.Responses;
 import io.vidforge.media.DashManifest;
 import io.vidforge.media.MasterPlaylist;
 import io.vidforge.media.Storyboard;
+import io.vidforge.media.VariantPlaylist;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.storage.StorageException;
@@ -209,7 +210,11 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
     }
 
     private void master(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
-        Video video = catalog.ready(videoId);
+        VideoCatalog.Playback playback = catalog.playback(videoId);
+        Video video = playback.video();
+        if (playback.isEarly()) {
+            events.startedEarly(session, videoId); // its SERVE lines say early=true, also after publish
+        }
         byte[] body = MasterPlaylist.render(video.variants(),
                 v -> PlaybackPaths.variantPlaylist(session, videoId, v.name())).getBytes(StandardCharsets.UTF_8);
         res.header(X_SESSION_ID, session);
@@ -316,10 +321,35 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         String videoId = PlaybackPaths.videoId(params.get("id"));
         String variantName = PlaybackPaths.variantName(params.get("variant"));
         PlaybackFile file = PlaybackPaths.file(params.get("file"));
-        Video video = catalog.ready(videoId);
-        Variant variant = video.variant(variantName);
+        VideoCatalog.Playback playback = catalog.playback(videoId);
+        Video video = playback.video();
+        Variant variant = playback.isEarly() ? playback.early().variantFor(variantName, file).orElse(null)
+                : video.variant(variantName);
         if (variant == null) {
+            if (playback.isEarly() && video.variant(variantName) != null) {
+                throw ApiException.notFound("Segment " + file.name() + " of " + variantName + " is not encoded yet;"
+                        + " the playlist lists only what is.");
+            }
             throw ApiException.notFound("Video " + videoId + " has no variant " + variantName + ".");
+        }
+        if (playback.isEarly() && file.kind() == FileKind.PLAYLIST) {
+            eventPlaylist(req, res, new PlaybackTarget(session, video, variant, file),
+                    playback.early().playlist(variantName), t0);
+            return;
+        }
+        if (file.kind() == FileKind.PLAYLIST && events.isEarly(session, videoId)) {
+            // The session began on the growing EVENT playlist: it gets the published segments as the end of
+            // that playlist (same header, EXT-X-ENDLIST added), not a VOD playlist (RFC 8216 §6.2.1).
+            PlaybackTarget target = new PlaybackTarget(session, video, variant, file);
+            SegmentCache.Lookup stored;
+            try {
+                stored = cache.get(target.key());
+            } catch (StorageException e) {
+                throw notFoundOr(e, variantName, file);
+            }
+            VariantPlaylist published = VariantPlaylist.parse(new String(stored.body().toArray(), StandardCharsets.UTF_8));
+            eventPlaylist(req, res, target, published.renderEventEnded(EarlyLadder.targetDuration(variant)), t0);
+            return;
         }
         if (file.isSegment() && variant.segmentCount() > 0 && file.index() >= variant.segmentCount()) {
             throw ApiException.notFound("Variant " + variantName + " has " + variant.segmentCount() + " segments.");
@@ -350,6 +380,17 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         // A response the client abandoned (a player giving up on a slow download) is logged too, as aborted.
         SentBody sent = BodyWriter.write(res, file.kind(), found.body(), range, head, shaper.pacer(session));
         events.serve(target, file.kind(), found.outcome(), sent, since(t0), range, head);
+        sent.closeIfCutShort();
+    }
+
+    /** The growing EVENT playlist of a video playable before it is ready, rendered from its accepted chunks. */
+    private void eventPlaylist(ServerRequest req, ServerResponse res, PlaybackTarget target, String text, long t0) {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        ByteRange range = range(req, res, body.length);
+        boolean head = isHead(req);
+        SentBody sent = BodyWriter.write(res, FileKind.EVENT_PLAYLIST, CachedBytes.copyOf(body), range, head,
+                Optional.empty());
+        events.serve(target, FileKind.EVENT_PLAYLIST, null, sent, since(t0), range, head);
         sent.closeIfCutShort();
     }
 
