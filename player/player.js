@@ -77,7 +77,7 @@
       } else if (p.status === 'failed' || p.status === 'deleted') {
         events.close();
         stopPlayback();
-        fail('The video ' + p.status + (p.error ? ': ' + p.error.message : '') + '.');
+        fail('The video ' + p.status + (p.error ? ' (' + p.error.code + '): ' + p.error.message : '') + '.');
       } else if (p.playable) {
         if (!playing) { logLine('playable early: starting while the rest encodes', ''); }
         m.hidden = true;

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * later chunks are still being encoded and the video is published under it: no error, no stall longer than
  * one segment (2 s). Each later chunk is let through only when playback nears it, so the player demonstrably
  * plays segments before the video is ready; the SERVE lines show them (processing=true, early=true) and the
- * session's later segments, served after publish, as early=true too.
+ * session's later segments, served after publish, as early=true too. A video that fails while it plays early
+ * stops the player, which shows the failure and its reason.
  */
 class PlayableEarlyBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -86,6 +87,24 @@ class PlayableEarlyBrowserTest {
             assertTrue(segments.stream().allMatch(s -> s.path("early").asBoolean()), "the whole session started early");
             System.out.println("[measured] playable early: " + before.size() + " of " + segments.size()
                     + " video segments served before ready");
+
+            // A video that fails while it plays early: the player page stops and shows the error.
+            String broken = p.upload(clips.make(MediaClips.Clip.of("playable-fails-8s-240p", 426, 240, 8, 2)), "breaks");
+            p.permit(2);
+            Await.until(WAIT, "the second video to become playable", () ->
+                    Http.get(p.node.baseUri().resolve("/videos/" + broken)).json().path("playable").asBoolean());
+            try (Browser browser = Browser.start(1000, 800)) {
+                browser.open(p.node.baseUri().resolve("/player/?v=" + broken + "&loop=0&session=early-fails").toString());
+                Await.until(WAIT, "the player to start", () -> currentTime(browser) > 0.2);
+                p.failNextEncode();
+                p.permit(1);
+                String shown = Await.value(WAIT, "the player to show the failure", () -> {
+                    Object text = browser.script("const m = document.getElementById('message');"
+                            + " return m && !m.hidden ? m.textContent : null;");
+                    return text instanceof String t && t.contains("TEST_BROKEN_CHUNK") ? t : null;
+                });
+                assertTrue(shown.contains("failed"), shown);
+            }
         }
     }
 
