@@ -17,8 +17,9 @@ public final class PlaybackEvents {
     private static final Duration EARLY_WINDOW = Duration.ofHours(6);
 
     private final Events events;
-    // "session/video" of sessions whose master was served before the video was ready (on this node; nginx
-    // routes a session to one node). Their SERVE lines say early=true, also after the video is published.
+    // "session/video" of sessions that started early (this node served their early master or an early=true
+    // playlist). Only for the log: their SERVE lines say early=true, also after the video is published.
+    // Which playlist a session gets is decided by its URI's early=true marker, not by this memory.
     private final Cache<String, Boolean> earlySessions = CacheBuilder.newBuilder().maximumSize(EARLY_SESSIONS)
             .expireAfterAccess(EARLY_WINDOW).build();
 
@@ -26,7 +27,7 @@ public final class PlaybackEvents {
         this.events = events;
     }
 
-    /** Whether this node served the session's master before the video was ready. */
+    /** Whether this node served the session an early master or early playlist. */
     boolean isEarly(String sessionId, String videoId) {
         return earlySessions.getIfPresent(sessionId + "/" + videoId) != null;
     }

@@ -101,9 +101,12 @@ public final class VideoCatalog {
     }
 
     /**
-     * What a playlist or segment request plays: the ready video as {@link #ready} answers it, or, while a
-     * chunked video is processing and playable, its {@link EarlyLadder} (reused for {@link #EARLY_TTL}). A
-     * video that failed answers 409 VIDEO_FAILED with its reason, so a player that started early stops with it.
+     * What a request that opted into early playback plays (a master with {@code ?early=true}, a variant
+     * playlist URI an early master handed out, a segment): the ready video as {@link #ready} answers it, or,
+     * while a chunked video is processing and playable, its {@link EarlyLadder} (reused for
+     * {@link #EARLY_TTL}). A video that failed answers 409 VIDEO_FAILED with its reason, so a player that
+     * started early stops with it; {@link #ready} keeps answering VIDEO_NOT_READY, as the contract's clients
+     * know it.
      */
     public Playback playback(String videoId) {
         if (ready.getIfPresent(videoId) == null) {
@@ -124,7 +127,7 @@ public final class VideoCatalog {
                     return new Playback(ladder.get().video(), ladder.get());
                 }
             }
-            return new Playback(admit(videoId, v), null);
+            return new Playback(admit(videoId, v, true), null);
         }
         return new Playback(ready(videoId), null);
     }
@@ -149,12 +152,16 @@ public final class VideoCatalog {
 
     private Video load(String videoId) {
         return admit(videoId, lookup.apply(videoId)
-                .orElseThrow(() -> ApiException.notFound("There is no video " + videoId + ".")));
+                .orElseThrow(() -> ApiException.notFound("There is no video " + videoId + ".")), false);
     }
 
-    /** The video if it is ready (then cached), else the error that says why it cannot be played. */
-    private Video admit(String videoId, Video v) {
-        if (v.status() == VideoStatus.FAILED) {
+    /**
+     * The video if it is ready (then cached), else the error that says why it cannot be played. Only an early
+     * request learns that the video failed (VIDEO_FAILED): without the opt-in a failed video is not ready, as
+     * it always was.
+     */
+    private Video admit(String videoId, Video v, boolean early) {
+        if (early && v.status() == VideoStatus.FAILED) {
             throw new ApiException(409, "VIDEO_FAILED", "Processing the video failed ("
                     + (v.errorCode() == null ? "unknown" : v.errorCode()) + (v.errorMessage() == null ? "" : ": "
                     + v.errorMessage()) + "); it cannot be played. POST /videos/" + videoId + "/process tries again.");

@@ -43,6 +43,10 @@ class PlayableEarlyBrowserTest {
             p.permit(2); // the audio and chunk 0
             Await.until(WAIT, "the video to become playable", () ->
                     Http.get(p.node.baseUri().resolve("/videos/" + id)).json().path("playable").asBoolean());
+            // Early playback is the player's opt-in: the contract's master still says 409 until ready.
+            Http.Response contract = Http.get(p.node.baseUri().resolve("/play/" + id + "/master.m3u8"));
+            assertEquals(409, contract.status(), contract.text());
+            assertEquals("VIDEO_NOT_READY", contract.json().path("error").path("code").asText());
             try (Browser browser = Browser.start(1000, 800)) {
                 // Every stall after the first frame, with how long it lasted (the start is not a stall).
                 browser.beforeEveryPage("window.stalls = []; document.addEventListener('DOMContentLoaded', () => {"
@@ -68,6 +72,8 @@ class PlayableEarlyBrowserTest {
                 JsonNode vf = json(browser.script(
                         "return JSON.stringify(window.vf, (k, v) => k === 'hls' ? undefined : v)"));
                 assertTrue(vf.path("engine").asText().startsWith("hls.js"), vf.path("engine").asText());
+                assertEquals("/s/" + SESSION + "/" + id + "/master.m3u8?early=true", vf.path("source").asText(),
+                        "the player opted into early playback");
                 vf.path("errors").forEach(e -> assertFalse(e.path("fatal").asBoolean(), "fatal player error: " + e));
                 JsonNode stalls = json(browser.script("return JSON.stringify(window.stalls)"));
                 stalls.forEach(s -> assertTrue(s.path("ms").asDouble() <= 2000,

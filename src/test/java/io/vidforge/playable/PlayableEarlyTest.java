@@ -84,6 +84,9 @@ class PlayableEarlyTest {
         Http.Response notYet = Http.get(uri("/play/" + id + "/master.m3u8"));
         assertEquals(409, notYet.status(), notYet.text());
         assertEquals("VIDEO_NOT_READY", notYet.json().path("error").path("code").asText());
+        Http.Response notYetEarly = Http.get(uri("/play/" + id + "/master.m3u8?early=true"));
+        assertEquals(409, notYetEarly.status(), "opting in does not play what is not playable: " + notYetEarly.text());
+        assertEquals("VIDEO_NOT_READY", notYetEarly.json().path("error").path("code").asText());
 
         // The audio alone is not enough: the first chunk of every rung is missing.
         p.permit(1);
@@ -97,23 +100,46 @@ class PlayableEarlyTest {
             return v.path("playable").asBoolean() ? v : null;
         });
         assertEquals("processing", playable.path("status").asText(), "playable early is not ready");
+        assertEquals("/play/" + id + "/master.m3u8?early=true", playable.path("playable_url").asText(), playable.toString());
         Instant playableAt = Instant.parse(playable.path("playable_at").asText());
         List<JsonNode> logged = EventLogs.events(p.logs, "PLAYABLE", e -> id.equals(e.path("video_id").asText()));
         assertEquals(1, logged.size(), logged.toString());
         assertTrue(logged.get(0).path("early").asBoolean(), logged.toString());
         assertTrue(logged.get(0).path("delay_ms").asLong() > 0, logged.toString());
 
-        Http.Response master = Http.get(uri("/play/" + id + "/master.m3u8"));
+        // Early playback is an opt-in: without ?early=true the master answers as the contract says, 409 until
+        // ready, on both master URLs; a value other than true/false is a 400, not a silent "no".
+        for (String path : List.of("/play/" + id + "/master.m3u8", "/s/not-early/" + id + "/master.m3u8",
+                "/play/" + id + "/master.m3u8?early=false")) {
+            Http.Response refused = Http.get(uri(path));
+            assertEquals(409, refused.status(), path + ": " + refused.text());
+            assertEquals("VIDEO_NOT_READY", refused.json().path("error").path("code").asText(), path);
+        }
+        for (String path : List.of("/play/" + id + "/master.m3u8?early=yes", "/s/bad-early/" + id + "/master.m3u8?early=1",
+                variant("bad-early", id, "360p", "index.m3u8?early=TRUE"))) {
+            Http.Response bad = Http.get(uri(path));
+            assertEquals(400, bad.status(), path + ": " + bad.text());
+            assertEquals("INVALID_EARLY", bad.json().path("error").path("code").asText(), path);
+        }
+        // A session that did not start early is not handed an EVENT playlist: its playlists are not ready.
+        Http.Response notEarly = Http.get(uri(variant("not-early", id, "360p", "index.m3u8")));
+        assertEquals(409, notEarly.status(), notEarly.text());
+        assertEquals("VIDEO_NOT_READY", notEarly.json().path("error").path("code").asText());
+
+        Http.Response chosen = Http.get(uri("/s/chosen-early/" + id + "/master.m3u8?early=true"));
+        assertEquals(200, chosen.status(), chosen.text());
+        assertTrue(chosen.text().contains("/s/chosen-early/" + id + "/360p/index.m3u8?early=true"), chosen.text());
+        Http.Response master = Http.get(uri("/play/" + id + "/master.m3u8?early=true"));
         assertEquals(200, master.status(), master.text());
         String session = master.header("X-Session-Id");
         List<String> renditions = List.of("360p", "240p", "audio");
         for (String r : renditions) {
-            assertTrue(master.text().contains("/s/" + session + "/" + id + "/" + r + "/index.m3u8"), master.text());
+            assertTrue(master.text().contains(earlyPlaylist(session, id, r)), master.text());
         }
         Map<String, String> first = new HashMap<>();
         Map<String, byte[]> earlyBytes = new HashMap<>();
         for (String r : renditions) {
-            Http.Response pl = Http.get(uri(variant(session, id, r, "index.m3u8")));
+            Http.Response pl = Http.get(uri(earlyPlaylist(session, id, r)));
             assertEquals(200, pl.status(), pl.text());
             assertEquals("no-cache", pl.header("Cache-Control"), "a growing playlist must be reloaded");
             String text = pl.text();
@@ -133,11 +159,11 @@ class PlayableEarlyTest {
 
         // Chunk 1 accepted: every playlist grows by its segments; what was listed stays exactly as it was.
         p.permit(1);
-        Await.until(WAIT, "the playlists to grow", () -> segments(Http.get(uri(variant(session, id, "360p",
-                "index.m3u8"))).text()).size() == 4);
+        Await.until(WAIT, "the playlists to grow", () -> segments(Http.get(uri(earlyPlaylist(session, id, "360p")))
+                .text()).size() == 4);
         Map<String, String> grownBy = new HashMap<>();
         for (String r : renditions) {
-            String grown = Http.get(uri(variant(session, id, r, "index.m3u8"))).text();
+            String grown = Http.get(uri(earlyPlaylist(session, id, r))).text();
             grownBy.put(r, grown);
             assertTrue(grown.startsWith(first.get(r)), "an EVENT playlist only grows at its end:\n" + first.get(r)
                     + "---\n" + grown);
@@ -152,14 +178,21 @@ class PlayableEarlyTest {
         p.permit(1);
         JsonNode ready = VideoWait.ready(uri("/videos/" + id), WAIT);
         assertTrue(ready.path("playable").asBoolean());
+        assertTrue(ready.path("playable_url").isNull(), "ready: playback_url is the one to use");
         assertEquals(playableAt, Instant.parse(ready.path("playable_at").asText()), "playable_at is kept");
         Instant readyAt = Instant.parse(ready.path("history").get(ready.path("history").size() - 1).path("at").asText());
         assertTrue(playableAt.isBefore(readyAt), playableAt + " before " + readyAt);
-        Await.until(WAIT, "the published playlists to be served", () -> Http.get(uri(variant(session, id, "360p",
-                "index.m3u8"))).text().contains("#EXT-X-ENDLIST"));
-        String later = Http.get(uri("/play/" + id + "/master.m3u8")).header("X-Session-Id");
+        Await.until(WAIT, "the published playlists to be served", () -> Http.get(uri(earlyPlaylist(session, id,
+                "360p"))).text().contains("#EXT-X-ENDLIST"));
+        Http.Response laterMaster = Http.get(uri("/play/" + id + "/master.m3u8"));
+        assertEquals(200, laterMaster.status(), "ready: the contract's master, without opting in");
+        String later = laterMaster.header("X-Session-Id");
+        Http.Response optedInLate = Http.get(uri("/play/" + id + "/master.m3u8?early=true"));
+        assertEquals(200, optedInLate.status(), optedInLate.text());
+        assertFalse(optedInLate.text().contains("early=true"), "a ready video's master is the usual one:\n"
+                + optedInLate.text());
         for (String r : renditions) {
-            String ended = Http.get(uri(variant(session, id, r, "index.m3u8"))).text();
+            String ended = Http.get(uri(earlyPlaylist(session, id, r))).text();
             assertTrue(ended.startsWith(grownBy.get(r)), "the early session's playlist only grew:\n" + grownBy.get(r)
                     + "---\n" + ended);
             assertTrue(ended.endsWith("#EXT-X-ENDLIST\n"), ended);
@@ -198,18 +231,23 @@ class PlayableEarlyTest {
         String id = p.upload(clips.make(MediaClips.Clip.of("playable-fails-10s", 640, 360, 10, 2)), "fails");
         p.permit(2);
         Await.until(WAIT, "the video to become playable", () -> video(id).path("playable").asBoolean());
-        Http.Response master = Http.get(uri("/play/" + id + "/master.m3u8"));
+        Http.Response master = Http.get(uri("/play/" + id + "/master.m3u8?early=true"));
         assertEquals(200, master.status(), master.text());
         String session = master.header("X-Session-Id");
-        assertEquals(200, Http.get(uri(variant(session, id, "240p", "index.m3u8"))).status());
+        assertEquals(200, Http.get(uri(earlyPlaylist(session, id, "240p"))).status());
 
         p.failNextEncode();
         p.permit(1);
         JsonNode failed = VideoWait.status(uri("/videos/" + id), "failed", WAIT);
         assertFalse(failed.path("playable").asBoolean(), failed.toString());
         assertTrue(failed.path("playable_at").isNull(), failed.toString());
-        for (String path : List.of(variant(session, id, "240p", "index.m3u8"), variant(session, id, "240p", "seg_00000.m4s"),
-                "/play/" + id + "/master.m3u8")) {
+        assertTrue(failed.path("playable_url").isNull(), failed.toString());
+        // Without the opt-in a failed video is not ready, as it always was.
+        Http.Response notReady = Http.get(uri("/play/" + id + "/master.m3u8"));
+        assertEquals(409, notReady.status(), notReady.text());
+        assertEquals("VIDEO_NOT_READY", notReady.json().path("error").path("code").asText(), notReady.text());
+        for (String path : List.of(earlyPlaylist(session, id, "240p"), variant(session, id, "240p", "seg_00000.m4s"),
+                "/play/" + id + "/master.m3u8?early=true")) {
             Http.Response r = Await.value(WAIT, "playback of the failed video to be refused", () -> {
                 Http.Response got = Http.get(uri(path));
                 return got.status() == 409 ? got : null;
@@ -224,6 +262,11 @@ class PlayableEarlyTest {
         List<String> out = new ArrayList<>();
         playlist.lines().filter(l -> l.startsWith("#EXTINF")).forEach(out::add);
         return out;
+    }
+
+    /** A variant playlist URI as an early master hands it out: with the opt-in marker. */
+    static String earlyPlaylist(String session, String id, String rendition) {
+        return variant(session, id, rendition, "index.m3u8") + "?early=true";
     }
 
     static String variant(String session, String id, String rendition, String file) {
