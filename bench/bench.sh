@@ -18,7 +18,7 @@
 #   BENCH_WARM_ROUNDS=40       warm rounds (read-ahead on and off side by side); SERVE p99 ratio with a 90 % bootstrap interval
 #   BENCH_CLAIM_TASKS=10000    tasks for the claim benchmark; BENCH_CLAIM_WORKERS=8
 #   BENCH_DISPATCH_UPLOADS=30  uploads for the dispatch-latency benchmark
-#   BENCH_SKIP="upload ..."    sections to leave out: media2 (2 workers), chunk (bench/chunk.sh), dispatch, claims, upload, serve, miss, readahead
+#   BENCH_SKIP="upload ..."    sections to leave out: media2 (2 workers), chunk (bench/chunk.sh), playable (bench/playable.sh), dispatch, claims, upload, serve, miss, readahead
 #   BENCH_PORT_BASE=18400      ports used: base (S3), base+1 (nginx), base+10.. (nodes)
 #   BENCH_DB=vidforge_bench    PostgreSQL database (dropped and re-created)
 
@@ -583,6 +583,12 @@ bench_main() {
   local started=$SECONDS
   # shellcheck source=bench/chunk.sh
   . "$ROOT/bench/chunk.sh"
+  # shellcheck source=bench/playable.sh
+  . "$ROOT/bench/playable.sh"
+  if [ "${1:-}" = playable ]; then
+    bench_playable; bench_row "figure" "measured" "limit (same run)" "ratio" "goal" "met"; bench_playable_table
+    return 0
+  fi
   if [ "${1:-}" = serve ]; then
     bench_serve_alone
     bench_table
@@ -604,6 +610,7 @@ bench_main() {
   bench_skip dispatch || bench_dispatch
   bench_stop worker-1 orch-1 upload-1
   bench_skip chunk || bench_chunk
+  bench_skip playable || bench_playable
   bench_skip claims || bench_claims
   bench_skip serve || bench_serve "$id"
   bench_skip miss || bench_miss "$id"
@@ -612,5 +619,6 @@ bench_main() {
   put load_end "$(loadavg | tr ' ' '/')"
   bench_table
   bench_chunk_table
+  bench_playable_table
   say "bench finished in $((SECONDS - started)) s"
 }
