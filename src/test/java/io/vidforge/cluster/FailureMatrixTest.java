@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The failure matrix on a real cluster (./run.sh cluster: upload, orchestrator, two workers and two
@@ -49,6 +51,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Two 30 s outages and 5 s stalls by the clock: the class runs in the suite's second lane, beside the other
+// classes (docs/testing.md, "Suite time"). Its cases share one cluster and run in order, one at a time: each
+// is SAME_THREAD (the class's CONCURRENT would otherwise apply to them too).
+@Execution(ExecutionMode.CONCURRENT)
 class FailureMatrixTest {
     private static final String NAME = "FailureMatrixTest";
     private static final Duration OUTAGE = Duration.ofSeconds(30);
@@ -95,6 +101,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(1)
+    @Execution(ExecutionMode.SAME_THREAD)
     void s3_unavailable_for_30_s_during_processing_pauses_the_workers_and_every_video_becomes_ready_without_using_up_attempts()
             throws Exception {
         List<String> ids = List.of(
@@ -157,6 +164,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(2)
+    @Execution(ExecutionMode.SAME_THREAD)
     void s3_unavailable_for_30_s_during_playback_cached_segments_play_uncached_get_a_json_503_and_playback_completes_after()
             throws Exception {
         String id = cluster.upload(clips.make(MediaClips.Clip.of("s3-playback-8s", 640, 360, 8, 2)), "s3-playback");
@@ -257,6 +265,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(3)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_worker_killed_at_random_points_ten_times_and_restarted_loses_and_duplicates_nothing() throws Exception {
         long seed = Long.getLong("matrix.seed", System.nanoTime());
         System.out.println("[matrix] worker kills: seed " + seed + " (replay with -Dmatrix.seed=" + seed + ")");
@@ -348,6 +357,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(4)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_worker_whose_scratch_space_runs_full_kills_ffmpeg_cleans_up_retries_and_fails_a_source_that_never_fits()
             throws Exception {
         long before = System.currentTimeMillis();
@@ -412,6 +422,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(5)
+    @Execution(ExecutionMode.SAME_THREAD)
     void an_ffmpeg_that_hangs_is_killed_and_retried_and_the_video_becomes_ready_or_fails_naming_the_stall() throws Exception {
         int hungBefore = ffmpeg.hangs();
         try {
