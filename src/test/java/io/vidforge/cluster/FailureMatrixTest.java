@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -274,6 +275,7 @@ class FailureMatrixTest {
         List<String> ids = new ArrayList<>();
         Map<Long, String> killedMidTask = new LinkedHashMap<>(); // task id -> the worker that held it
         Map<Long, Instant> killedAt = new HashMap<>();
+        Map<Long, Integer> killedAttempt = new HashMap<>(); // task id -> the attempt the killed worker held
         Instant start = Instant.now();
         // How long one clip's work takes on this machine, from its first running task to ready: each kill
         // then lands at a random point inside that span, however fast or slow the machine is.
@@ -282,7 +284,8 @@ class FailureMatrixTest {
         Instant workStart = Instant.now();
         assertEquals("ready", awaitSettled(cluster, calibration, Duration.ofMinutes(2)).path("status").asText());
         long measured = Math.max(100, Duration.between(workStart, Instant.now()).toMillis());
-        // The delays are drawn from the seed and this span: a replay passes both.
+        // The delays are drawn from the seed and this span: a replay passes both (and keeps the span fixed).
+        boolean replay = System.getProperty("matrix.workMs") != null;
         long workMs = Long.getLong("matrix.workMs", measured);
         System.out.println("[matrix] one clip's work takes " + measured + " ms here; delays drawn within " + workMs
                 + " ms (replay with -Dmatrix.seed=" + seed + " -Dmatrix.workMs=" + workMs + ")");
@@ -293,6 +296,7 @@ class FailureMatrixTest {
             // A random point inside the work: once a worker runs something, a seeded random delay (the task may
             // be downloading, encoding, uploading or reporting by then, or already done), then SIGKILL.
             Await.until(Duration.ofSeconds(60), "a worker running a task", () -> !running().isEmpty());
+            Instant seenRunning = Instant.now();
             long delayMs = random.nextInt((int) workMs);
             Thread.sleep(delayMs); // the random point in time is what this case varies
             // Between two tasks of the video nothing runs for a moment: the kill then goes to the next task
@@ -311,11 +315,26 @@ class FailureMatrixTest {
             for (ClusterQueries.RunningTask t : held) {
                 killedMidTask.put(t.taskId(), victim);
                 killedAt.put(t.taskId(), gone);
+                killedAttempt.put(t.taskId(), t.attempt());
             }
             System.out.printf("[matrix] trial %d (seed %d): SIGKILL %s %d ms after a task was seen running, holding %s%n", trial,
                     seed, victim, delayMs, held.stream().map(t -> t.kind() + " " + t.variant() + " at "
                             + Math.round(100 * t.progress()) + "%").toList());
             cluster.startNode(victim);
+            Optional<Instant> readyAt = cluster.events("STATE_CHANGE", current).stream()
+                    .filter(e -> "ready".equals(e.path("to").asText())).map(e -> Instant.parse(e.path("ts").asText()))
+                    .findFirst();
+            if (!replay && held.isEmpty() && readyAt.isPresent() && readyAt.get().isBefore(gone)) {
+                // The clip's work ended before the kill, undisturbed: the machine got faster since the
+                // calibration (its load changes; other classes run beside this one). The span this clip
+                // took is what the next delays are drawn within, so that the kills keep landing in work.
+                long span = Math.max(100, Duration.between(seenRunning, readyAt.get()).toMillis());
+                if (span < workMs) {
+                    workMs = span;
+                    System.out.println("[matrix] trial " + trial + ": the clip was ready " + span
+                            + " ms after its work was seen: delays now drawn within " + workMs + " ms");
+                }
+            }
         }
         assertTrue(killedMidTask.size() >= trials / 2, "most kills hit a running task: " + killedMidTask);
         for (String id : ids) {
@@ -330,12 +349,19 @@ class FailureMatrixTest {
             assertSettled(cluster, id);
         }
         // Every task a kill interrupted: its lease expired naming the dead worker, and it was retried.
+        Map<Long, Integer> finalAttempt = cluster.queries().attempts(ids);
         for (var k : killedMidTask.entrySet()) {
             long taskId = k.getKey();
             List<JsonNode> expired = cluster.events("LEASE_EXPIRED", e -> e.path("task_id").asLong() == taskId);
             List<JsonNode> retried = cluster.events("TASK_RETRY", e -> e.path("task_id").asLong() == taskId);
-            // The query saw it running, but it may have ended between the query and the kill.
-            boolean endedBeforeTheKill = cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId
+            List<JsonNode> completed = cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId);
+            // The query saw it running, but it may have ended between the query and the kill. Done at the very
+            // attempt the killed worker held, nobody claimed it after the kill: that worker finished it before
+            // (a dead process finishes nothing), and its TASK_COMPLETED line can have died with it (written
+            // just after the commit; seen at load ~20: a PROBE committed a moment before the kill, no line).
+            boolean doneByTheVictim = killedAttempt.get(taskId).equals(finalAttempt.get(taskId));
+            boolean endedBeforeTheKill = doneByTheVictim
+                    || cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId
                     && e.path("node_id").asText().equals(k.getValue())
                     && Instant.parse(e.path("ts").asText()).isBefore(killedAt.get(taskId))).size()
                     + cluster.events("TASK_RETRY", e -> e.path("task_id").asLong() == taskId
@@ -347,8 +373,14 @@ class FailureMatrixTest {
                 assertTrue(retried.stream().anyMatch(e -> e.path("reason").asText().startsWith("LEASE_EXPIRED")),
                         "seed " + seed + ": TASK_RETRY " + retried);
             }
-            assertEquals(1, cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId).size(),
-                    "task " + taskId + " completed exactly once");
+            if (doneByTheVictim) {
+                // Its attempt is the task's last (the database), so no other worker completed it; the log
+                // may have lost the line, never shows a second one or one from elsewhere.
+                assertTrue(completed.size() <= 1 && completed.stream().allMatch(e -> k.getValue().equals(
+                        e.path("node_id").asText())), "task " + taskId + " completed once, by " + k.getValue() + ": " + completed);
+            } else {
+                assertEquals(1, completed.size(), "task " + taskId + " completed exactly once: " + completed);
+            }
         }
         assertClusterHealthy(cluster, Duration.ofSeconds(60));
     }
