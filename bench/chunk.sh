@@ -8,7 +8,7 @@
 #   psnr_*_db       PSNR of the published top rung against the source, chunk and ladder plan; goal: the
 #                   chunk plan within 0.3 dB of the ladder plan
 # Knobs: BENCH_CHUNK_CLIP_SECONDS (60), BENCH_CHUNK_HEIGHT (1080), BENCH_CHUNK_ROUNDS (1: paired rounds,
-# median of the ratios), CHUNK_SECONDS for the chunk plan (the platform's default, 30 s with 6 s segments).
+# median of the ratios; take an odd number), CHUNK_SECONDS for the chunk plan (the platform's default, 30 s with 6 s segments).
 
 # chunk_orchestrator PLAN: (re)starts the bench's orchestrator with TRANSCODE_SPLIT=PLAN.
 chunk_orchestrator() {
@@ -59,6 +59,9 @@ chunk_psnr() {
 bench_chunk() {
   local secs=${BENCH_CHUNK_CLIP_SECONDS:-${BENCH_CLIP_SECONDS:-60}} h=${BENCH_CHUNK_HEIGHT:-1080} rounds=${BENCH_CHUNK_ROUNDS:-1} r
   command -v taskset >/dev/null || die "the chunk bench needs taskset (util-linux)"
+  # median (bench.sh) takes the lower middle value of an even list: the summary's ratio and its times would
+  # then come from different rounds (seen with 2 rounds on 2026-12-05, docs/performance.md).
+  [ $((rounds % 2)) = 1 ] || warn "BENCH_CHUNK_ROUNDS=$rounds is even: the summary mixes rounds; read the per-round lines"
   [ "$(nproc)" -ge 2 ] || die "the chunk bench pins two workers to two cores: this machine has $(nproc)"
   say "[chunk] a ${secs} s ${h}p30 source; upload node, one orchestrator per plan, workers pinned with taskset"
   bench_java clip "$BENCH_DIR/chunk-source.mp4" "$secs" "$h" || die "could not make the clip"

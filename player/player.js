@@ -3,6 +3,7 @@
 // It shows what adaptive bitrate is doing and keeps a machine-readable record in window.vf, so an
 // automated browser test can compare the player's view with the segment nodes' logs:
 //   vf.switches   LEVEL_SWITCHED: the level being played changed (what the viewer sees)
+//   vf.source     the master or manifest URL playback started from (with ?early=true when it started early)
 //   vf.loads      the level of loaded fragments changed (what the segment node serves: SERVE lines)
 //   vf.fragments  every fragment loaded: level, variant, sn, bytes, ms, X-Node-Id, X-Cache
 //   vf.caps       server-side caps set from the cap control (POST /s/{session}/shape?kbps=N)
@@ -52,13 +53,23 @@
   let refresh = () => {};
 
   // A video still being processed: its live progress (Server-Sent Events, GET /videos/{id}/events)
-  // until it is ready, then playback starts. No polling.
+  // until it is playable (ready, or under the chunked plan as soon as its first chunk and audio are
+  // accepted: playable early), then playback starts while the rest still encodes. The stream stays open
+  // until ready, so a video that fails after playback began stops with its error. No polling.
+  // Early playback is an opt-in (?early=true): without it the master answers 409 until ready, as the
+  // contract says, so players that cannot follow a growing playlist are never handed one.
+  let playing = false;
+  // DASH has no early manifest: a DASH session waits for ready.
+  const play = (early) => {
+    if (!playing && !(early && dash)) { playing = true; startPlayback(early ? src + '?early=true' : src); }
+  };
   fetch('/videos/' + videoId).then((r) => r.ok ? r.json() : null).then((v) => {
     if (v && v.title) { $('title').textContent = v.title; }
     if (!v || v.status === 'ready') {
-      startPlayback();
+      play();
       return;
     }
+    if (v.playable) { play(true); }
     const m = $('message');
     const events = new EventSource('/videos/' + videoId + '/events');
     vf.progressEvents = [];
@@ -68,31 +79,57 @@
       if (p.status === 'ready') {
         events.close();
         m.hidden = true;
-        startPlayback();
+        play();
       } else if (p.status === 'failed' || p.status === 'deleted') {
         events.close();
-        fail('The video ' + p.status + (p.error ? ': ' + p.error.message : '') + '.');
+        stopPlayback();
+        fail('The video ' + p.status + (p.error ? ' (' + p.error.code + '): ' + p.error.message : '') + '.');
+      } else if (p.playable) {
+        if (!playing) { logLine('playable early: starting while the rest encodes', ''); }
+        m.hidden = true;
+        play(true);
       } else {
-        m.textContent = 'The video is ' + p.status + ' (' + Math.round(100 * (p.progress || 0)) + ' %); it plays once ready.';
+        m.textContent = 'The video is ' + p.status + ' (' + Math.round(100 * (p.progress || 0)) + ' %); it plays once playable.';
         m.hidden = false;
       }
     };
-  }).catch(() => startPlayback());
+  }).catch(() => play());
 
-  function startPlayback() {
+  // Ends playback for good (the video failed or was deleted): no retries against playlists that say so.
+  function stopPlayback() {
+    vf.stopped = true;
+    if (vf.hls) { vf.hls.destroy(); }
+    video.pause();
+  }
+
+  // The JSON error a playback URL answered (409 VIDEO_FAILED, 410 VIDEO_DELETED), or null.
+  function playbackRefusal(data) {
+    const xhr = data.networkDetails;
+    const code = data.response && data.response.code;
+    if (!(code === 409 || code === 410) || !xhr) { return null; }
+    try {
+      const body = JSON.parse(xhr.responseText || (typeof xhr.response === 'string' ? xhr.response : ''));
+      return body && body.error ? body.error : { code: 'HTTP_' + code, message: 'HTTP ' + code };
+    } catch (e) {
+      return { code: 'HTTP_' + code, message: 'HTTP ' + code };
+    }
+  }
+
+  function startPlayback(url) {
+    vf.source = url;
     // After the first frame: previews must not compete with the start of playback, and the session then
     // begins with the master or manifest, as the log report expects.
     video.addEventListener('loadeddata', loadStoryboard, { once: true });
     if (dash) {
       const script = document.createElement('script');
       script.src = 'vendor/shaka-player.compiled.js';
-      script.onload = () => playWithShaka(src);
+      script.onload = () => playWithShaka(url);
       script.onerror = () => fail('Shaka Player (vendor/shaka-player.compiled.js) did not load.');
       document.head.appendChild(script);
     } else if (window.Hls && Hls.isSupported()) {
-      playWithHlsJs(src);
+      playWithHlsJs(url);
     } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-      playNatively(src);
+      playNatively(url);
     } else {
       fail('This browser plays neither HLS nor Media Source Extensions.');
     }
@@ -259,7 +296,14 @@
 
     hls.on(Hls.Events.ERROR, (_, data) => {
       vf.errors.push({ t: now(), wall: Date.now(), type: data.type, details: data.details, fatal: data.fatal });
-      if (!data.fatal) { return; }
+      const refusal = playbackRefusal(data);
+      if (refusal) {
+        // The video failed or was deleted while playing: say so and stop, whatever hls.js would retry.
+        stopPlayback();
+        fail('Playback stopped: ' + refusal.message + ' (' + refusal.code + ')');
+        return;
+      }
+      if (!data.fatal || vf.stopped) { return; }
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
         logLine('network error: ' + data.details + ', retrying', 'down');
         hls.startLoad();

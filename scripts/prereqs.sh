@@ -40,7 +40,8 @@ ensure_maven() {
 
 # The bundled ffmpeg (org.bytedeco) links against libpulse; Debian's package provides it.
 ensure_media_libs() {
-  if ldconfig -p 2>/dev/null | grep -q 'libpulse.so.0'; then return 0; fi
+  # Not "| grep -q": under pipefail its early exit can fail ldconfig with SIGPIPE, and a reinstall follows.
+  if ldconfig -p 2>/dev/null | grep 'libpulse.so.0' >/dev/null; then return 0; fi
   say "installing libpulse0 (needed by the bundled ffmpeg)"
   apt_install libpulse0 || die "the bundled ffmpeg needs libpulse.so.0 (apt-get install libpulse0)"
 }

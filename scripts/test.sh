@@ -25,6 +25,8 @@ cmd_test() {
   # (PIT over all of tasks/ and orchestrator/ takes longer than the suite's budget: docs/testing.md).
   if [ $# -eq 0 ]; then
     bench_serve_short || return 1
+    bench_chunk_short || return 1
+    bench_playable_short || return 1
     cmd_mutation changed
   fi
 }
@@ -34,6 +36,23 @@ cmd_test() {
 bench_serve_short() {
   say "the serving bench, short (./run.sh bench serve; figures only)"
   ( export BENCH_CLIP_SECONDS=6 BENCH_WRK_SECONDS=3 BENCH_WRK_ROUNDS=1 BENCH_JIT_SECONDS=3; cmd_bench serve )
+}
+
+# The split-and-stitch bench (./run.sh bench chunk) in short, for the same reason: a 12 s 240p clip in 2 s
+# segments and 4 s chunks (three chunks), one round. Figures printed, not judged: on a clip this small the
+# chunk plan's fixed costs dominate; the goals are read from the full-size run (docs/performance.md).
+bench_chunk_short() {
+  say "the split-and-stitch bench, short (./run.sh bench chunk; figures only)"
+  ( export BENCH_CHUNK_CLIP_SECONDS=12 BENCH_CHUNK_HEIGHT=240 BENCH_CHUNK_ROUNDS=1 SEGMENT_SECONDS=2 CHUNK_SECONDS=4
+    cmd_bench chunk )
+}
+
+# The time-to-playable bench (./run.sh bench playable) in short, for the same reason: a 12 s 240p clip in
+# 2 s segments and 2 s chunks, one round per worker count; figures printed, not judged.
+bench_playable_short() {
+  say "the time-to-playable bench, short (./run.sh bench playable; figures only)"
+  ( export BENCH_PLAYABLE_CLIP_SECONDS=12 BENCH_PLAYABLE_HEIGHT=240 BENCH_PLAYABLE_CHUNK_SECONDS=2 SEGMENT_SECONDS=2
+    cmd_bench playable )
 }
 
 summarize_tests() {

@@ -23,9 +23,10 @@ import java.util.Optional;
  * change's webhook event ({@link WebhookOutbox}).
  */
 public final class VideoRepository {
-    private static final String COLUMNS = "video_id, content_sha256, profile, status, title, original_filename,"
+    private static final String INSERT_COLUMNS = "video_id, content_sha256, profile, status, title, original_filename,"
             + " content_type, size_bytes, raw_key, generation, source_json, variants_json, error_code,"
             + " error_message, created_at, updated_at";
+    private static final String COLUMNS = INSERT_COLUMNS + ", playable_at";
     private static final TypeReference<List<Variant>> VARIANTS = new TypeReference<>() { };
 
     /**
@@ -165,7 +166,7 @@ public final class VideoRepository {
         try {
             return sql.inTransaction(c -> {
                 claimRaw(c, v.rawKey());
-                Sql.update(c, "INSERT INTO videos (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                Sql.update(c, "INSERT INTO videos (" + INSERT_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         v.videoId(), v.contentSha256(), v.profile(), VideoStatus.UPLOADED.id(), v.title(),
                         v.originalFilename(), v.contentType(), v.sizeBytes(), v.rawKey(), 1, null, null, null,
                         null, now, now);
@@ -194,7 +195,7 @@ public final class VideoRepository {
         int gen = seen.generation() + 1;
         int n = Sql.update(c, "UPDATE videos SET status = ?, generation = ?, raw_key = ?, size_bytes = ?, title = ?,"
                         + " original_filename = ?, content_type = ?, source_json = NULL, variants_json = NULL,"
-                        + " published_prefix = NULL, poster_key = NULL, error_code = NULL, error_message = NULL,"
+                        + " published_prefix = NULL, playable_at = NULL, poster_key = NULL, error_code = NULL, error_message = NULL,"
                         + " updated_at = ? WHERE video_id = ? AND generation = ? AND status = ?",
                 VideoStatus.UPLOADED.id(), gen, fresh.rawKey(), fresh.sizeBytes(), fresh.title(),
                 fresh.originalFilename(), fresh.contentType(), now, seen.videoId(), seen.generation(), seen.status().id());
@@ -260,15 +261,36 @@ public final class VideoRepository {
                            String posterKey) throws SQLException {
         long now = clock.millis();
         int n = Sql.update(c, "UPDATE videos SET status = ?, variants_json = ?, published_prefix = ?, poster_key = ?,"
-                        + " error_code = NULL, error_message = NULL, updated_at = ?"
+                        + " error_code = NULL, error_message = NULL, playable_at = COALESCE(playable_at, ?), updated_at = ?"
                         + " WHERE video_id = ? AND generation = ? AND status = ?",
-                VideoStatus.READY.id(), Json.write(variants), prefix, posterKey, now, videoId, generation,
+                VideoStatus.READY.id(), Json.write(variants), prefix, posterKey, now, now, videoId, generation,
                 VideoStatus.PROCESSING.id());
         if (n == 1) {
             recordChange(c, videoId, VideoStatus.READY, generation, now, "published",
                     Map.of("playback_url", "/play/" + videoId + "/master.m3u8"));
         }
         return n == 1;
+    }
+
+    /**
+     * Marks {@code generation} playable now, once: only while it is {@code processing} and not yet playable.
+     * Returns the delay since the generation was uploaded (or queued again), in milliseconds, when this call
+     * set it; empty when it was already playable, or the generation has moved on.
+     */
+    public Optional<Long> markPlayable(Connection c, String videoId, int generation) throws SQLException {
+        long now = clock.millis();
+        int n = Sql.update(c, "UPDATE videos SET playable_at = ? WHERE video_id = ? AND generation = ?"
+                + " AND status = ? AND playable_at IS NULL", now, videoId, generation, VideoStatus.PROCESSING.id());
+        if (n != 1) {
+            return Optional.empty();
+        }
+        return Optional.of(now - uploadedAt(c, videoId).orElse(now));
+    }
+
+    /** When the current generation was uploaded or queued again: its latest {@code uploaded} history entry. */
+    public Optional<Long> uploadedAt(Connection c, String videoId) throws SQLException {
+        return Sql.queryOne(c, "SELECT MAX(at) FROM video_history WHERE video_id = ? AND status = ?",
+                rs -> rs.getLong(1), videoId, VideoStatus.UPLOADED.id()).filter(at -> at > 0);
     }
 
     /** Marks the generation failed with a reason, from {@code uploaded} or {@code processing}. */
@@ -302,7 +324,7 @@ public final class VideoRepository {
             }
             int gen = v.get().generation() + 1;
             int n = Sql.update(c, "UPDATE videos SET status = ?, generation = ?, error_code = NULL,"
-                            + " error_message = NULL, updated_at = ? WHERE video_id = ? AND generation = ?"
+                            + " error_message = NULL, playable_at = NULL, updated_at = ? WHERE video_id = ? AND generation = ?"
                             + " AND status = ?", VideoStatus.UPLOADED.id(), gen, now, videoId,
                     v.get().generation(), v.get().status().id());
             if (n != 1) {
@@ -372,7 +394,8 @@ public final class VideoRepository {
                     source == null ? null : Json.MAPPER.readValue(source, SourceInfo.class),
                     variants == null ? List.of() : Json.MAPPER.readValue(variants, VARIANTS),
                     rs.getString("error_code"), rs.getString("error_message"),
-                    rs.getLong("created_at"), rs.getLong("updated_at"));
+                    rs.getLong("created_at"), rs.getLong("updated_at"),
+                    rs.getObject("playable_at") == null ? null : rs.getLong("playable_at"));
         } catch (java.io.IOException e) {
             throw new SQLException("unreadable JSON column for video " + rs.getString("video_id"), e);
         }

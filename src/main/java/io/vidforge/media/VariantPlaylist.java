@@ -69,19 +69,46 @@ public record VariantPlaylist(String mapUri, List<Segment> segments) {
     }
 
     public String render() {
+        return render("VOD", targetDuration(), false, true);
+    }
+
+    /**
+     * The playlist of a video still being encoded: {@code EVENT} (segments are only ever appended), played
+     * from its start ({@code EXT-X-START:TIME-OFFSET=0}, not the live edge), without {@code EXT-X-ENDLIST}.
+     * {@code targetDuration} must be the final playlist's (RFC 8216 §6.2.1: it must not change).
+     */
+    public String renderEvent(int targetDuration) {
+        return render("EVENT", Math.max(targetDuration, targetDuration()), true, false);
+    }
+
+    /**
+     * The last state of an EVENT playlist: every segment, then {@code EXT-X-ENDLIST}. What a player that
+     * started on the growing playlist reloads once the video is published: RFC 8216 §6.2.1 allows exactly
+     * this change (lines appended, the end tag added), where switching to the VOD rendering would not.
+     */
+    public String renderEventEnded(int targetDuration) {
+        return render("EVENT", Math.max(targetDuration, targetDuration()), true, true);
+    }
+
+    private String render(String type, int targetDuration, boolean fromStart, boolean ended) {
         StringBuilder sb = new StringBuilder();
         sb.append("#EXTM3U\n");
         sb.append("#EXT-X-VERSION:7\n");
-        sb.append("#EXT-X-TARGETDURATION:").append(targetDuration()).append('\n');
+        sb.append("#EXT-X-TARGETDURATION:").append(targetDuration).append('\n');
         sb.append("#EXT-X-MEDIA-SEQUENCE:0\n");
-        sb.append("#EXT-X-PLAYLIST-TYPE:VOD\n");
+        sb.append("#EXT-X-PLAYLIST-TYPE:").append(type).append('\n');
+        if (fromStart) {
+            sb.append("#EXT-X-START:TIME-OFFSET=0\n");
+        }
         sb.append("#EXT-X-INDEPENDENT-SEGMENTS\n");
         sb.append("#EXT-X-MAP:URI=\"").append(mapUri).append("\"\n");
         for (Segment s : segments) {
             sb.append(String.format(Locale.ROOT, "#EXTINF:%.6f,", s.durationS())).append('\n');
             sb.append(s.uri()).append('\n');
         }
-        sb.append("#EXT-X-ENDLIST\n");
+        if (ended) {
+            sb.append("#EXT-X-ENDLIST\n");
+        }
         return sb.toString();
     }
 }

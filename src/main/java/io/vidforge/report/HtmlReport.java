@@ -63,6 +63,7 @@ public final class HtmlReport {
             h.append("<tr><td><a href=\"#s-").append(esc(s.sessionId())).append("\">").append(esc(s.sessionId()))
                     .append("</a></td><td><code>").append(esc(Format.shortId(s.videoId()))).append("</code></td><td class=\"n\">")
                     .append(Format.seconds(s.length())).append("</td><td class=\"n\">").append(s.segments().size())
+                    .append(s.earlySegments() > 0 ? " (" + s.earlySegments() + " early)" : "")
                     .append("</td><td class=\"n\">").append(Format.percent(s.cache().hitRatio())).append("</td><td class=\"n\">")
                     .append(s.switches().size()).append("</td><td class=\"n\">").append(s.nodeChanges())
                     .append("</td><td class=\"n\">").append(s.prefetch().used()).append(" / ").append(s.prefetch().wasted())
@@ -208,8 +209,10 @@ public final class HtmlReport {
                 double px = x.applyAsDouble(seconds(p.at()));
                 double py = y.applyAsDouble(levelIndex.getOrDefault(p.variant(), 0));
                 String fill = "HIT".equals(p.cache()) ? "#2e9d4f" : p.joined() ? "#e39b1b" : "#d23c3c";
+                // A segment served before the video was ready (playable early) has a dark ring.
                 g.append("<circle cx=\"").append(fmt(px)).append("\" cy=\"").append(fmt(py)).append("\" r=\"4\" fill=\"")
-                        .append(fill).append("\" stroke=\"#fff\"><title>segment ").append(p.segment()).append(" · ")
+                        .append(fill).append(p.early() ? "\" stroke=\"#222\" stroke-width=\"2\" class=\"early\"" : "\" stroke=\"#fff\"")
+                        .append("><title>segment ").append(p.segment()).append(p.early() ? " (early: before ready)" : "").append(" · ")
                         .append(esc(p.variant())).append(" · ").append(esc(String.valueOf(p.cache())))
                         .append(p.joined() ? " (waited on prefetch)" : "").append(" · ").append(esc(p.node()))
                         .append(" · ").append(Format.offset(p.at())).append(" · ")

@@ -34,7 +34,8 @@ public final class SessionAnalyzer {
                 prefetch(events),
                 segmentServes.stream().map(e -> new SessionReport.SegmentServe(Duration.between(start, e.ts()),
                         e.variant(), e.bandwidth(), e.segment(), e.node(), e.cache(), e.joined(),
-                        e.fields().path("bytes").asLong(0), e.fields().path("duration_ms").asDouble(0))).toList(),
+                        e.fields().path("bytes").asLong(0), e.fields().path("duration_ms").asDouble(0),
+                        e.fields().path("processing").asBoolean(false))).toList(),
                 levels(events),
                 events.stream().filter(e -> "SHAPE".equals(e.event()))
                         .map(e -> new SessionReport.Cap(Duration.between(start, e.ts()),

@@ -82,8 +82,20 @@ public record SessionReport(
                                 int wasted, int lost, int skipped) {
     }
 
-    /** One media segment served, for the chart. */
+    /**
+     * One media segment served, for the chart. {@code early}: served before the video was ready, from its
+     * accepted chunks (the SERVE line's {@code processing}; docs/processing.md, "Playable early").
+     */
     public record SegmentServe(Duration at, String variant, long bandwidth, int segment, String node, String cache,
-                               boolean joined, long bytes, double durationMs) {
+                               boolean joined, long bytes, double durationMs, boolean early) {
+        public SegmentServe(Duration at, String variant, long bandwidth, int segment, String node, String cache,
+                            boolean joined, long bytes, double durationMs) {
+            this(at, variant, bandwidth, segment, node, cache, joined, bytes, durationMs, false);
+        }
+    }
+
+    /** Media segments served before the video was ready (the session started while it was still encoding). */
+    public long earlySegments() {
+        return segments.stream().filter(SegmentServe::early).count();
     }
 }

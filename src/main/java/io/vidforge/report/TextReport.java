@@ -42,14 +42,21 @@ public final class TextReport {
             }
             sb.append('\n');
         }
+        if (s.earlySegments() > 0) {
+            sb.append("   playable early: ").append(s.earlySegments())
+                    .append(" media segment(s) served before the video was ready (marked * below)\n");
+        }
         sb.append("   variant timeline:\n");
         if (s.timeline().isEmpty()) {
             sb.append("     (no media segments served)\n");
         }
         for (SessionReport.VariantSpan v : s.timeline()) {
-            sb.append(String.format(Locale.ROOT, "     %10s .. %10s  %-6s %9s %-9s segments %d..%d (%d)%n", Format.offset(v.from()),
+            long early = s.segments().stream().filter(p2 -> p2.early() && p2.variant().equals(v.variant())
+                    && !p2.at().minus(v.from()).isNegative() && !v.to().minus(p2.at()).isNegative()).count();
+            sb.append(String.format(Locale.ROOT, "     %10s .. %10s  %-6s %9s %-9s segments %d..%d (%d)%s%n", Format.offset(v.from()),
                     Format.offset(v.to()), v.variant(), Format.bandwidth(v.bandwidth()),
-                    v.resolution() == null ? "" : v.resolution(), v.firstSegment(), v.lastSegment(), v.segments()));
+                    v.resolution() == null ? "" : v.resolution(), v.firstSegment(), v.lastSegment(), v.segments(),
+                    early > 0 ? "  * " + early + " early" : ""));
         }
         sb.append("   switches: ").append(s.switches().size());
         if (!s.switches().isEmpty()) {

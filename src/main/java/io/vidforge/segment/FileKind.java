@@ -14,6 +14,8 @@ public enum FileKind {
     /** The DASH manifest, rendered per session like the master. */
     MPD("application/dash+xml", "no-store"),
     PLAYLIST("application/vnd.apple.mpegurl", "public, max-age=5"),
+    /** The growing EVENT playlist of a video playable before it is ready: reloaded every few seconds. */
+    EVENT_PLAYLIST("application/vnd.apple.mpegurl", "no-cache"),
     INIT("video/mp4", "public, max-age=31536000, immutable"),
     SEGMENT("video/iso.segment", "public, max-age=31536000, immutable"),
     /** The seek-preview WebVTT, rendered per session (its cues name the session's sprite URL). */
@@ -39,6 +41,6 @@ public enum FileKind {
 
     /** The event log's {@code kind} value. */
     public String logName() {
-        return name().toLowerCase(Locale.ROOT);
+        return this == EVENT_PLAYLIST ? PLAYLIST.logName() : name().toLowerCase(Locale.ROOT);
     }
 }

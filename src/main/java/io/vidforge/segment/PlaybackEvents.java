@@ -1,6 +1,9 @@
 package io.vidforge.segment;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import io.vidforge.events.Events;
+import io.vidforge.model.VideoStatus;
 import java.time.Duration;
 
 /**
@@ -9,10 +12,29 @@ import java.time.Duration;
  * added by the event log.
  */
 public final class PlaybackEvents {
+    /** Sessions remembered as started early: enough for every session of a busy node over the window. */
+    private static final int EARLY_SESSIONS = 100_000;
+    private static final Duration EARLY_WINDOW = Duration.ofHours(6);
+
     private final Events events;
+    // "session/video" of sessions that started early (this node served their early master or an early=true
+    // playlist). Only for the log: their SERVE lines say early=true, also after the video is published.
+    // Which playlist a session gets is decided by its URI's early=true marker, not by this memory.
+    private final Cache<String, Boolean> earlySessions = CacheBuilder.newBuilder().maximumSize(EARLY_SESSIONS)
+            .expireAfterAccess(EARLY_WINDOW).build();
 
     public PlaybackEvents(Events events) {
         this.events = events;
+    }
+
+    /** Whether this node served the session an early master or early playlist. */
+    boolean isEarly(String sessionId, String videoId) {
+        return earlySessions.getIfPresent(sessionId + "/" + videoId) != null;
+    }
+
+    /** The session started playing the video before it was ready (from its early ladder). */
+    void startedEarly(String sessionId, String videoId) {
+        earlySessions.put(sessionId + "/" + videoId, Boolean.TRUE);
     }
 
     /** A session's server-side throughput cap was set (kbps > 0) or removed (0). */
@@ -26,7 +48,12 @@ public final class PlaybackEvents {
      */
     void serve(PlaybackTarget target, FileKind kind, CacheOutcome outcome, SentBody sent, Duration took,
                ByteRange range, boolean head) {
+        boolean early = target.video().status() != VideoStatus.READY
+                || isEarly(target.sessionId(), target.video().videoId());
         Events.Event e = base("SERVE", target, kind)
+                .with("early", early ? true : null)
+                // Served from the accepted chunks, before the video was published.
+                .with("processing", target.video().status() != VideoStatus.READY ? true : null)
                 .with("cache", outcome == null ? null : outcome.cacheHeader())
                 // A MISS that waited on another read (often this session's own prefetch) says so.
                 .with("load", outcome == CacheOutcome.JOINED ? "JOINED" : null)

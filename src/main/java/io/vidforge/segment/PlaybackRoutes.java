@@ -16,11 +16,13 @@ import io.vidforge.http.Responses;
 import io.vidforge.media.DashManifest;
 import io.vidforge.media.MasterPlaylist;
 import io.vidforge.media.Storyboard;
+import io.vidforge.media.VariantPlaylist;
 import io.vidforge.model.Variant;
 import io.vidforge.model.Video;
 import io.vidforge.storage.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,6 +41,9 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
     private static final String EXPOSED = "Content-Length, Content-Range, Accept-Ranges, X-Cache, X-Node-Id, X-Session-Id";
     private static final String ALLOWED_HEADERS = "Range, CMCD-Request, CMCD-Object, CMCD-Session, CMCD-Status";
     private static final String METHODS = "GET, HEAD, OPTIONS";
+    /** The query parameter that opts into early playback (docs/api.md, docs/processing.md "Playable early"). */
+    static final String EARLY = "early";
+    private static final String EARLY_MARKER = "?" + EARLY + "=true";
 
     private final String nodeId;
     private final DrainingRefusal draining; // nginx retries its refusals on another node: the session moves
@@ -208,10 +213,28 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         };
     }
 
+    /**
+     * The master: the contract's (409 until {@code ready}) unless the client opted into early playback with
+     * {@code ?early=true}. Then a playable video still processing gets the early ladder's master, whose variant
+     * URIs carry {@code ?early=true} too: that marker, not node memory, is what makes a session's playlists
+     * EVENT playlists, on whichever node serves them. A ready video gets the usual master either way.
+     */
     private void master(ServerRequest req, ServerResponse res, String session, String videoId, long t0) {
-        Video video = catalog.ready(videoId);
+        Video video;
+        String marker = "";
+        if (earlyRequested(req)) {
+            VideoCatalog.Playback playback = catalog.playback(videoId);
+            video = playback.video();
+            if (playback.isEarly()) {
+                events.startedEarly(session, videoId); // its SERVE lines say early=true, also after publish
+                marker = EARLY_MARKER;
+            }
+        } else {
+            video = catalog.ready(videoId);
+        }
+        String query = marker;
         byte[] body = MasterPlaylist.render(video.variants(),
-                v -> PlaybackPaths.variantPlaylist(session, videoId, v.name())).getBytes(StandardCharsets.UTF_8);
+                v -> PlaybackPaths.variantPlaylist(session, videoId, v.name()) + query).getBytes(StandardCharsets.UTF_8);
         res.header(X_SESSION_ID, session);
         ByteRange range = range(req, res, body.length);
         boolean head = isHead(req);
@@ -316,10 +339,43 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         String videoId = PlaybackPaths.videoId(params.get("id"));
         String variantName = PlaybackPaths.variantName(params.get("variant"));
         PlaybackFile file = PlaybackPaths.file(params.get("file"));
-        Video video = catalog.ready(videoId);
-        Variant variant = video.variant(variantName);
+        // A playlist URI without the early marker: a session that did not start early, which gets the VOD
+        // playlist of a ready video and the contract's 409 before. Init and media segments have no marker
+        // (their URIs are relative to the playlist's): they are the same immutable bytes for every session.
+        boolean earlyPlaylist = file.kind() == FileKind.PLAYLIST && earlyRequested(req);
+        VideoCatalog.Playback playback = file.kind() == FileKind.PLAYLIST && !earlyPlaylist
+                ? new VideoCatalog.Playback(catalog.ready(videoId), null) : catalog.playback(videoId);
+        Video video = playback.video();
+        Variant variant = playback.isEarly() ? playback.early().variantFor(variantName, file).orElse(null)
+                : video.variant(variantName);
         if (variant == null) {
+            if (playback.isEarly() && video.variant(variantName) != null) {
+                throw ApiException.notFound("Segment " + file.name() + " of " + variantName + " is not encoded yet;"
+                        + " the playlist lists only what is.");
+            }
             throw ApiException.notFound("Video " + videoId + " has no variant " + variantName + ".");
+        }
+        if (earlyPlaylist) {
+            events.startedEarly(session, videoId); // also on a node the session moved to
+        }
+        if (earlyPlaylist && playback.isEarly()) {
+            eventPlaylist(req, res, new PlaybackTarget(session, video, variant, file),
+                    playback.early().playlist(variantName), t0);
+            return;
+        }
+        if (earlyPlaylist) {
+            // The session began on the growing EVENT playlist: it gets the published segments as the end of
+            // that playlist (same header, EXT-X-ENDLIST added), not a VOD playlist (RFC 8216 §6.2.1).
+            PlaybackTarget target = new PlaybackTarget(session, video, variant, file);
+            SegmentCache.Lookup stored;
+            try {
+                stored = cache.get(target.key());
+            } catch (StorageException e) {
+                throw notFoundOr(e, variantName, file);
+            }
+            VariantPlaylist published = VariantPlaylist.parse(new String(stored.body().toArray(), StandardCharsets.UTF_8));
+            eventPlaylist(req, res, target, published.renderEventEnded(EarlyLadder.targetDuration(variant)), t0);
+            return;
         }
         if (file.isSegment() && variant.segmentCount() > 0 && file.index() >= variant.segmentCount()) {
             throw ApiException.notFound("Variant " + variantName + " has " + variant.segmentCount() + " segments.");
@@ -351,6 +407,36 @@ public final class PlaybackRoutes implements HttpService, AutoCloseable {
         SentBody sent = BodyWriter.write(res, file.kind(), found.body(), range, head, shaper.pacer(session));
         events.serve(target, file.kind(), found.outcome(), sent, since(t0), range, head);
         sent.closeIfCutShort();
+    }
+
+    /** The growing EVENT playlist of a video playable before it is ready, rendered from its accepted chunks. */
+    private void eventPlaylist(ServerRequest req, ServerResponse res, PlaybackTarget target, String text, long t0) {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        ByteRange range = range(req, res, body.length);
+        boolean head = isHead(req);
+        SentBody sent = BodyWriter.write(res, FileKind.EVENT_PLAYLIST, CachedBytes.copyOf(body), range, head,
+                Optional.empty());
+        events.serve(target, FileKind.EVENT_PLAYLIST, null, sent, since(t0), range, head);
+        sent.closeIfCutShort();
+    }
+
+    /**
+     * Whether the request opted into early playback: {@code early=true}; absent or {@code early=false} is the
+     * contract's behaviour, any other value a 400 (a typo must not silently mean "not early").
+     */
+    static boolean earlyRequested(ServerRequest req) {
+        if (!req.query().contains(EARLY)) {
+            return false;
+        }
+        List<String> values = req.query().all(EARLY);
+        if (values.stream().allMatch("true"::equals)) {
+            return true;
+        }
+        if (values.stream().allMatch("false"::equals)) {
+            return false;
+        }
+        throw ApiException.badRequest("INVALID_EARLY", "early must be true (play a video that is playable but not"
+                + " yet ready, from its growing EVENT playlists) or false (the default: 409 until it is ready).");
     }
 
     static RuntimeException notFoundOr(StorageException e, String variantName, PlaybackFile file) {

@@ -6,6 +6,7 @@ import io.vidforge.RoleModule;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import io.vidforge.config.Role;
 import io.vidforge.metrics.NodeMetrics;
+import io.vidforge.tasks.TaskRepository;
 
 /**
  * The segment role of a node: playback routes over a byte-bounded node-local cache of S3 objects, with
@@ -31,7 +32,11 @@ public final class SegmentModule implements RoleModule {
         this.cache = new SegmentCache(origin, settings.cacheBytes());
         this.readAhead = new ReadAhead(cache, events, settings.prefetchDepth(), settings.prefetchThreads(),
                 settings.prefetchQueue(), platform.nodeId());
-        VideoCatalog catalog = new VideoCatalog(platform.videos()::find, settings.videoCacheTtl());
+        TaskRepository tasks = new TaskRepository(platform.sql());
+        VideoCatalog catalog = new VideoCatalog(platform.videos()::find,
+                v -> EarlyLadder.of(v, tasks.acceptedEncodes(v.videoId(), v.generation()),
+                        key -> cache.get(key).body().toArray()),
+                settings.videoCacheTtl());
         this.service = new PlaybackRoutes(platform.nodeId(), platform.drainingRefusal(), catalog, cache, readAhead,
                 events, platform.videos()::posterKey, platform.videos()::publishedPrefix);
         this.deletions = new DeletionWatch(platform.videos()::deletedSince, catalog, cache,

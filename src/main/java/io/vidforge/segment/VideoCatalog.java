@@ -37,7 +37,23 @@ public final class VideoCatalog {
     private record Entry(Video video, long loadedNanos) {
     }
 
+    /** How long an early ladder is reused: about one playlist reload of several players, well below one segment. */
+    static final Duration EARLY_TTL = Duration.ofMillis(500);
+
+    /** What a request plays: a ready video, or the early ladder of one still being encoded. */
+    public record Playback(Video video, EarlyLadder early) {
+        public boolean isEarly() {
+            return early != null;
+        }
+    }
+
+    private record EarlyEntry(EarlyLadder ladder, long loadedNanos) {
+    }
+
     private final Function<String, Optional<Video>> lookup;
+    private final Function<Video, Optional<EarlyLadder>> earlyLadders;
+    // Video id -> its early ladder, briefly: a processing video changes with every accepted chunk.
+    private final ConcurrentHashMap<String, EarlyEntry> early = new ConcurrentHashMap<>();
     private final long ttlNanos;
     private final LongSupplier nanoTime;
     private final Cache<String, Entry> ready;
@@ -45,11 +61,23 @@ public final class VideoCatalog {
     private final ConcurrentHashMap<String, Long> refreshing = new ConcurrentHashMap<>();
 
     public VideoCatalog(Function<String, Optional<Video>> lookup, Duration ttl) {
-        this(lookup, ttl, System::nanoTime);
+        this(lookup, v -> Optional.empty(), ttl, System::nanoTime);
+    }
+
+    /** @param earlyLadders the early ladder of a processing, playable video (docs/processing.md, "Playable early") */
+    public VideoCatalog(Function<String, Optional<Video>> lookup, Function<Video, Optional<EarlyLadder>> earlyLadders,
+                        Duration ttl) {
+        this(lookup, earlyLadders, ttl, System::nanoTime);
     }
 
     VideoCatalog(Function<String, Optional<Video>> lookup, Duration ttl, LongSupplier nanoTime) {
+        this(lookup, v -> Optional.empty(), ttl, nanoTime);
+    }
+
+    VideoCatalog(Function<String, Optional<Video>> lookup, Function<Video, Optional<EarlyLadder>> earlyLadders,
+                 Duration ttl, LongSupplier nanoTime) {
         this.lookup = lookup;
+        this.earlyLadders = earlyLadders;
         this.ttlNanos = ttl.toNanos();
         this.nanoTime = nanoTime;
         this.ready = CacheBuilder.newBuilder().maximumSize(MAX_VIDEOS).build();
@@ -72,9 +100,42 @@ public final class VideoCatalog {
         return known.video();
     }
 
+    /**
+     * What a request that opted into early playback plays (a master with {@code ?early=true}, a variant
+     * playlist URI an early master handed out, a segment): the ready video as {@link #ready} answers it, or,
+     * while a chunked video is processing and playable, its {@link EarlyLadder} (reused for
+     * {@link #EARLY_TTL}). A video that failed answers 409 VIDEO_FAILED with its reason, so a player that
+     * started early stops with it; {@link #ready} keeps answering VIDEO_NOT_READY, as the contract's clients
+     * know it.
+     */
+    public Playback playback(String videoId) {
+        if (ready.getIfPresent(videoId) == null) {
+            EarlyEntry e = early.get(videoId);
+            long now = nanoTime.getAsLong();
+            if (e != null && now - e.loadedNanos() < EARLY_TTL.toNanos()) {
+                return new Playback(e.ladder().video(), e.ladder());
+            }
+            early.remove(videoId);
+            Video v = lookup.apply(videoId).orElseThrow(() -> ApiException.notFound("There is no video " + videoId + "."));
+            if (v.status() == VideoStatus.PROCESSING && v.playable()) {
+                Optional<EarlyLadder> ladder = earlyLadders.apply(v);
+                if (ladder.isPresent()) {
+                    early.put(videoId, new EarlyEntry(ladder.get(), now));
+                    if (early.size() > MAX_VIDEOS) {
+                        early.clear(); // a bound, not a policy: entries live half a second anyway
+                    }
+                    return new Playback(ladder.get().video(), ladder.get());
+                }
+            }
+            return new Playback(admit(videoId, v, true), null);
+        }
+        return new Playback(ready(videoId), null);
+    }
+
     /** Drops the copy of a video (it was deleted): the next request reads the database and is refused. */
     public void forget(String videoId) {
         ready.invalidate(videoId);
+        early.remove(videoId);
     }
 
     /** True when this request starts the video's refresh: none is running, or the running one gave up. */
@@ -90,8 +151,21 @@ public final class VideoCatalog {
     }
 
     private Video load(String videoId) {
-        Video v = lookup.apply(videoId)
-                .orElseThrow(() -> ApiException.notFound("There is no video " + videoId + "."));
+        return admit(videoId, lookup.apply(videoId)
+                .orElseThrow(() -> ApiException.notFound("There is no video " + videoId + ".")), false);
+    }
+
+    /**
+     * The video if it is ready (then cached), else the error that says why it cannot be played. Only an early
+     * request learns that the video failed (VIDEO_FAILED): without the opt-in a failed video is not ready, as
+     * it always was.
+     */
+    private Video admit(String videoId, Video v, boolean early) {
+        if (early && v.status() == VideoStatus.FAILED) {
+            throw new ApiException(409, "VIDEO_FAILED", "Processing the video failed ("
+                    + (v.errorCode() == null ? "unknown" : v.errorCode()) + (v.errorMessage() == null ? "" : ": "
+                    + v.errorMessage()) + "); it cannot be played. POST /videos/" + videoId + "/process tries again.");
+        }
         if (v.status() == VideoStatus.DELETED) {
             throw new ApiException(410, "VIDEO_DELETED", "The video " + videoId + " was deleted.");
         }

@@ -42,6 +42,7 @@ public final class TaskOutcomes {
         }
         Instant now = clock.instant();
         boolean[] published = {false};
+        Long[] playableAfter = {null};
         boolean done = store.signals().transaction(store.sql(), Channel.ORCHESTRATE, c -> {
             store.jobs().lock(c, t.videoId(), t.generation());
             if (store.tasks().markDone(c, Fence.holder(t), resultJson, now) != 1) {
@@ -49,7 +50,14 @@ public final class TaskOutcomes {
             }
             if (probe != null) {
                 store.videos().setSource(c, t.videoId(), t.generation(), probe.source());
+            } else if (t.kind() == TaskKind.AUDIO || t.kind() == TaskKind.VIDEO_CHUNK) {
+                // Under the job's lock, so of the audio and the first chunk the one accepted last sees both.
+                if (PlayableStart.reached(store.tasks().encodesOf(c, t.videoId(), t.generation()))) {
+                    playableAfter[0] = store.videos().markPlayable(c, t.videoId(), t.generation()).orElse(null);
+                }
             } else if (publish != null) {
+                // A plan without chunks becomes playable when it is published.
+                playableAfter[0] = store.videos().markPlayable(c, t.videoId(), t.generation()).orElse(null);
                 published[0] = store.videos().publish(c, t.videoId(), t.generation(), publish.variants(),
                         prefixOf(publish.masterKey()), publish.posterKey());
                 if (published[0]) {
@@ -60,6 +68,11 @@ public final class TaskOutcomes {
         });
         if (done) {
             TaskEvents.of(events, "TASK_COMPLETED", t).emit();
+        }
+        if (playableAfter[0] != null) {
+            events.event("PLAYABLE").with("video_id", t.videoId()).with("generation", t.generation())
+                    .with("task_id", t.taskId()).with("delay_ms", playableAfter[0])
+                    .with("early", publish == null).emit();
         }
         if (published[0]) {
             stateChange(t, VideoStatus.PROCESSING, VideoStatus.READY, null);

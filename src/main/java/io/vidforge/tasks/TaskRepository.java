@@ -156,6 +156,21 @@ public final class TaskRepository {
                 TaskRepository::map, videoId, generation);
     }
 
+    /** The AUDIO and VIDEO_CHUNK tasks of a generation, in the caller's transaction (whether it is playable). */
+    public List<Task> encodesOf(Connection c, String videoId, int generation) throws SQLException {
+        return Sql.query(c, "SELECT " + COLUMNS + " FROM tasks WHERE video_id = ? AND generation = ?"
+                + " AND kind IN ('AUDIO', 'VIDEO_CHUNK') ORDER BY task_id", TaskRepository::map, videoId, generation);
+    }
+
+    /**
+     * The accepted (DONE, so fenced) AUDIO and VIDEO_CHUNK tasks of a generation with their results: what a
+     * segment node plays a video from before it is published. A zombie attempt's output is never named here.
+     */
+    public List<Task> acceptedEncodes(String videoId, int generation) {
+        return sql.query("SELECT " + COLUMNS + " FROM tasks WHERE video_id = ? AND generation = ? AND state = 'DONE'"
+                + " AND kind IN ('AUDIO', 'VIDEO_CHUNK') ORDER BY task_id", TaskRepository::map, videoId, generation);
+    }
+
     /** The tasks of every PLANNED job in one query, for the planner's pass. */
     public List<Task> ofPlannedJobs() {
         return sql.query("SELECT " + COLUMNS.replaceAll("(^|, )", "$1t.") + " FROM tasks t JOIN jobs j"

@@ -30,7 +30,7 @@ import java.util.function.BooleanSupplier;
  * reconnects, to another node behind nginx).
  */
 final class VideoEventStream {
-    private static final List<String> FIELDS = List.of("video_id", "status", "progress", "generation", "attempts",
+    private static final List<String> FIELDS = List.of("video_id", "status", "progress", "playable", "generation", "attempts",
             "error", "updated_at", "playback_url");
 
     private final VideoRepository videos;

@@ -30,6 +30,12 @@ final class VideoView {
         m.put("video_id", v.videoId());
         m.put("status", v.status().id());
         m.put("progress", progress(v.status(), tasks, v.source() == null ? 0 : v.source().durationS()));
+        // Playable early (chunked plan): the player may start while the rest still encodes; ready is unchanged.
+        m.put("playable", v.playable());
+        m.put("playable_at", v.playable() ? Json.timestamp(v.playableAt() == null ? v.updatedAt() : v.playableAt()) : null);
+        // Early playback is an opt-in (the contract's master answers 409 until ready): the URL that opts in.
+        m.put("playable_url", v.playable() && v.status() != VideoStatus.READY
+                ? "/play/" + v.videoId() + "/master.m3u8?early=true" : null);
         m.put("title", v.title());
         m.put("original_filename", v.originalFilename());
         m.put("size_bytes", v.sizeBytes());

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A chaos run on a real cluster (processes, PostgreSQL, the S3 server process, nginx, ffmpeg): random
@@ -37,6 +39,10 @@ import org.junit.jupiter.api.TestInstance;
  * and every deleted one answering 410.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// The workload lasts 120 s by the clock whatever the machine does (the client's think time between actions):
+// it runs in the suite's second lane, beside the other classes (docs/testing.md, "Suite time"). Its case is
+// SAME_THREAD, as a second one on the same cluster would need to be.
+@Execution(ExecutionMode.CONCURRENT)
 class DeleteChaosTest {
     private static final int GRACE_SECONDS = 5;
     private static final int GC_INTERVAL_SECONDS = 3;
@@ -73,6 +79,7 @@ class DeleteChaosTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void random_uploads_deletes_reprocessing_and_worker_kills_end_with_a_clean_fsck_and_every_live_video_playing()
             throws Exception {
         Duration length = Duration.ofSeconds(Long.getLong("chaos.seconds", 120));

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The failure matrix on a real cluster (./run.sh cluster: upload, orchestrator, two workers and two
@@ -49,6 +52,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Two 30 s outages and 5 s stalls by the clock: the class runs in the suite's second lane, beside the other
+// classes (docs/testing.md, "Suite time"). Its cases share one cluster and run in order, one at a time: each
+// is SAME_THREAD (the class's CONCURRENT would otherwise apply to them too).
+@Execution(ExecutionMode.CONCURRENT)
 class FailureMatrixTest {
     private static final String NAME = "FailureMatrixTest";
     private static final Duration OUTAGE = Duration.ofSeconds(30);
@@ -95,6 +102,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(1)
+    @Execution(ExecutionMode.SAME_THREAD)
     void s3_unavailable_for_30_s_during_processing_pauses_the_workers_and_every_video_becomes_ready_without_using_up_attempts()
             throws Exception {
         List<String> ids = List.of(
@@ -157,6 +165,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(2)
+    @Execution(ExecutionMode.SAME_THREAD)
     void s3_unavailable_for_30_s_during_playback_cached_segments_play_uncached_get_a_json_503_and_playback_completes_after()
             throws Exception {
         String id = cluster.upload(clips.make(MediaClips.Clip.of("s3-playback-8s", 640, 360, 8, 2)), "s3-playback");
@@ -257,6 +266,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(3)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_worker_killed_at_random_points_ten_times_and_restarted_loses_and_duplicates_nothing() throws Exception {
         long seed = Long.getLong("matrix.seed", System.nanoTime());
         System.out.println("[matrix] worker kills: seed " + seed + " (replay with -Dmatrix.seed=" + seed + ")");
@@ -265,6 +275,7 @@ class FailureMatrixTest {
         List<String> ids = new ArrayList<>();
         Map<Long, String> killedMidTask = new LinkedHashMap<>(); // task id -> the worker that held it
         Map<Long, Instant> killedAt = new HashMap<>();
+        Map<Long, Integer> killedAttempt = new HashMap<>(); // task id -> the attempt the killed worker held
         Instant start = Instant.now();
         // How long one clip's work takes on this machine, from its first running task to ready: each kill
         // then lands at a random point inside that span, however fast or slow the machine is.
@@ -273,7 +284,8 @@ class FailureMatrixTest {
         Instant workStart = Instant.now();
         assertEquals("ready", awaitSettled(cluster, calibration, Duration.ofMinutes(2)).path("status").asText());
         long measured = Math.max(100, Duration.between(workStart, Instant.now()).toMillis());
-        // The delays are drawn from the seed and this span: a replay passes both.
+        // The delays are drawn from the seed and this span: a replay passes both (and keeps the span fixed).
+        boolean replay = System.getProperty("matrix.workMs") != null;
         long workMs = Long.getLong("matrix.workMs", measured);
         System.out.println("[matrix] one clip's work takes " + measured + " ms here; delays drawn within " + workMs
                 + " ms (replay with -Dmatrix.seed=" + seed + " -Dmatrix.workMs=" + workMs + ")");
@@ -284,6 +296,7 @@ class FailureMatrixTest {
             // A random point inside the work: once a worker runs something, a seeded random delay (the task may
             // be downloading, encoding, uploading or reporting by then, or already done), then SIGKILL.
             Await.until(Duration.ofSeconds(60), "a worker running a task", () -> !running().isEmpty());
+            Instant seenRunning = Instant.now();
             long delayMs = random.nextInt((int) workMs);
             Thread.sleep(delayMs); // the random point in time is what this case varies
             // Between two tasks of the video nothing runs for a moment: the kill then goes to the next task
@@ -302,11 +315,26 @@ class FailureMatrixTest {
             for (ClusterQueries.RunningTask t : held) {
                 killedMidTask.put(t.taskId(), victim);
                 killedAt.put(t.taskId(), gone);
+                killedAttempt.put(t.taskId(), t.attempt());
             }
             System.out.printf("[matrix] trial %d (seed %d): SIGKILL %s %d ms after a task was seen running, holding %s%n", trial,
                     seed, victim, delayMs, held.stream().map(t -> t.kind() + " " + t.variant() + " at "
                             + Math.round(100 * t.progress()) + "%").toList());
             cluster.startNode(victim);
+            Optional<Instant> readyAt = cluster.events("STATE_CHANGE", current).stream()
+                    .filter(e -> "ready".equals(e.path("to").asText())).map(e -> Instant.parse(e.path("ts").asText()))
+                    .findFirst();
+            if (!replay && held.isEmpty() && readyAt.isPresent() && readyAt.get().isBefore(gone)) {
+                // The clip's work ended before the kill, undisturbed: the machine got faster since the
+                // calibration (its load changes; other classes run beside this one). The span this clip
+                // took is what the next delays are drawn within, so that the kills keep landing in work.
+                long span = Math.max(100, Duration.between(seenRunning, readyAt.get()).toMillis());
+                if (span < workMs) {
+                    workMs = span;
+                    System.out.println("[matrix] trial " + trial + ": the clip was ready " + span
+                            + " ms after its work was seen: delays now drawn within " + workMs + " ms");
+                }
+            }
         }
         assertTrue(killedMidTask.size() >= trials / 2, "most kills hit a running task: " + killedMidTask);
         for (String id : ids) {
@@ -321,12 +349,19 @@ class FailureMatrixTest {
             assertSettled(cluster, id);
         }
         // Every task a kill interrupted: its lease expired naming the dead worker, and it was retried.
+        Map<Long, Integer> finalAttempt = cluster.queries().attempts(ids);
         for (var k : killedMidTask.entrySet()) {
             long taskId = k.getKey();
             List<JsonNode> expired = cluster.events("LEASE_EXPIRED", e -> e.path("task_id").asLong() == taskId);
             List<JsonNode> retried = cluster.events("TASK_RETRY", e -> e.path("task_id").asLong() == taskId);
-            // The query saw it running, but it may have ended between the query and the kill.
-            boolean endedBeforeTheKill = cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId
+            List<JsonNode> completed = cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId);
+            // The query saw it running, but it may have ended between the query and the kill. Done at the very
+            // attempt the killed worker held, nobody claimed it after the kill: that worker finished it before
+            // (a dead process finishes nothing), and its TASK_COMPLETED line can have died with it (written
+            // just after the commit; seen at load ~20: a PROBE committed a moment before the kill, no line).
+            boolean doneByTheVictim = killedAttempt.get(taskId).equals(finalAttempt.get(taskId));
+            boolean endedBeforeTheKill = doneByTheVictim
+                    || cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId
                     && e.path("node_id").asText().equals(k.getValue())
                     && Instant.parse(e.path("ts").asText()).isBefore(killedAt.get(taskId))).size()
                     + cluster.events("TASK_RETRY", e -> e.path("task_id").asLong() == taskId
@@ -338,8 +373,14 @@ class FailureMatrixTest {
                 assertTrue(retried.stream().anyMatch(e -> e.path("reason").asText().startsWith("LEASE_EXPIRED")),
                         "seed " + seed + ": TASK_RETRY " + retried);
             }
-            assertEquals(1, cluster.events("TASK_COMPLETED", e -> e.path("task_id").asLong() == taskId).size(),
-                    "task " + taskId + " completed exactly once");
+            if (doneByTheVictim) {
+                // Its attempt is the task's last (the database), so no other worker completed it; the log
+                // may have lost the line, never shows a second one or one from elsewhere.
+                assertTrue(completed.size() <= 1 && completed.stream().allMatch(e -> k.getValue().equals(
+                        e.path("node_id").asText())), "task " + taskId + " completed once, by " + k.getValue() + ": " + completed);
+            } else {
+                assertEquals(1, completed.size(), "task " + taskId + " completed exactly once: " + completed);
+            }
         }
         assertClusterHealthy(cluster, Duration.ofSeconds(60));
     }
@@ -348,6 +389,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(4)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_worker_whose_scratch_space_runs_full_kills_ffmpeg_cleans_up_retries_and_fails_a_source_that_never_fits()
             throws Exception {
         long before = System.currentTimeMillis();
@@ -412,6 +454,7 @@ class FailureMatrixTest {
 
     @Test
     @Order(5)
+    @Execution(ExecutionMode.SAME_THREAD)
     void an_ffmpeg_that_hangs_is_killed_and_retried_and_the_video_becomes_ready_or_fails_naming_the_stall() throws Exception {
         int hungBefore = ffmpeg.hangs();
         try {

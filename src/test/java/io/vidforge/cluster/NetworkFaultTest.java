@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The cluster on four test hosts (network namespaces with their own addresses, ./run.sh cluster with
@@ -42,6 +44,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Mostly waits by the clock (leases and the leader's lease running out behind a cut, nginx's timeouts): the
+// class runs in the suite's second lane, beside the other classes (docs/testing.md, "Suite time"). Its cases
+// share one cluster and run in order, one at a time: each is SAME_THREAD.
+@Execution(ExecutionMode.CONCURRENT)
 class NetworkFaultTest {
     private static final Duration LEASE = Duration.ofSeconds(4);
     private static final Duration LEADER_LEASE = Duration.ofSeconds(3);
@@ -107,6 +113,7 @@ class NetworkFaultTest {
 
     @Test
     @Order(1)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_worker_cut_off_from_the_database_past_its_lease_is_replaced_and_its_late_report_is_rejected()
             throws Exception {
         String videoId = upload("netfault-lease", 16);
@@ -159,6 +166,7 @@ class NetworkFaultTest {
 
     @Test
     @Order(2)
+    @Execution(ExecutionMode.SAME_THREAD)
     void the_leading_orchestrator_cut_off_from_the_database_is_replaced_within_two_leases_and_plans_nothing_twice()
             throws Exception {
         String leader = Await.value(Duration.ofSeconds(30), "a leader", () -> cluster.rows(
@@ -212,6 +220,7 @@ class NetworkFaultTest {
 
     @Test
     @Order(3)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_segment_node_cut_off_from_nginx_mid_playback_moves_its_session_once_without_an_error_and_gets_it_back()
             throws Exception {
         String videoId = playable();
@@ -248,6 +257,7 @@ class NetworkFaultTest {
 
     @Test
     @Order(4)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_segment_node_cut_off_from_s3_only_keeps_playing_what_it_cached_and_answers_a_miss_with_its_json_503()
             throws Exception {
         String videoId = playable();
@@ -290,6 +300,7 @@ class NetworkFaultTest {
      */
     @Test
     @Order(6)
+    @Execution(ExecutionMode.SAME_THREAD)
     @Tag("netfaults-full")
     void latency_and_loss_between_the_workers_and_s3_and_the_database_cost_time_but_every_video_is_ready_once()
             throws Exception {
@@ -321,6 +332,7 @@ class NetworkFaultTest {
 
     @Test
     @Order(5)
+    @Execution(ExecutionMode.SAME_THREAD)
     void two_front_doors_on_two_hosts_send_every_session_to_the_same_segment_node() throws Exception {
         String videoId = playable();
         int moved = 0;
@@ -364,6 +376,7 @@ class NetworkFaultTest {
      */
     @Test
     @Order(7)
+    @Execution(ExecutionMode.SAME_THREAD)
     void latency_between_nginx_and_a_segment_node_slows_each_response_but_its_session_plays_on_there()
             throws Exception {
         String videoId = playable();

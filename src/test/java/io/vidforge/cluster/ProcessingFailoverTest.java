@@ -41,6 +41,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Processing survives the failures of whole processes: two upload nodes, two orchestrators, two workers and
@@ -51,6 +53,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Mostly waits by the clock (leases running out, a standby's election, a whole cluster draining and
+// starting): the class runs in the suite's second lane, beside the other classes (docs/testing.md, "Suite
+// time"). Its cases share one cluster and run in order, one at a time: each is SAME_THREAD.
+@Execution(ExecutionMode.CONCURRENT)
 class ProcessingFailoverTest {
     private static final Map<String, String> SETTINGS =
             TestTimings.with(TestTimings.PROCESS_CLUSTER, "TUS_EXPIRY_SECONDS", "3600");
@@ -74,6 +80,7 @@ class ProcessingFailoverTest {
 
     @Test
     @Order(1)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_worker_killed_mid_transcode_loses_its_lease_and_the_video_is_still_published_exactly_once() throws Exception {
         Path clip = clips.make(MediaClips.Clip.of("worker-kill-24s", 640, 360, 24, 2));
         String id = cluster.upload(clip, "worker-kill");
@@ -112,6 +119,7 @@ class ProcessingFailoverTest {
 
     @Test
     @Order(2)
+    @Execution(ExecutionMode.SAME_THREAD)
     void the_standby_orchestrator_takes_over_when_the_leader_is_killed_and_work_goes_on() throws Exception {
         ClusterQueries.Leader lease = Await.value(Duration.ofSeconds(30), "a leader",
                 () -> cluster.queries().orchestratorLeader(System.currentTimeMillis()).orElse(null));
@@ -145,6 +153,7 @@ class ProcessingFailoverTest {
 
     @Test
     @Order(3)
+    @Execution(ExecutionMode.SAME_THREAD)
     void a_tus_upload_cut_off_mid_way_resumes_through_nginx_on_another_upload_node_byte_identical() throws Exception {
         byte[] video = SampleBytes.pseudoMp4(2_000_000, 4242);
         String sha = sha256(video);
@@ -213,6 +222,7 @@ class ProcessingFailoverTest {
 
     @Test
     @Order(4)
+    @Execution(ExecutionMode.SAME_THREAD)
     void stopping_and_starting_the_whole_cluster_mid_processing_loses_and_duplicates_nothing() throws Exception {
         // Enough work (three 14-16 s 480p sources, each a three-rung ladder, on two single-slot workers) that
         // the stop, which reaches the workers some 10 s after the upload nodes, lands mid-processing.
@@ -285,6 +295,7 @@ class ProcessingFailoverTest {
 
     @Test
     @Order(4)
+    @Execution(ExecutionMode.SAME_THREAD)
     void live_progress_streams_through_nginx_as_it_happens_and_ends_at_ready() throws Exception {
         String id = cluster.upload(clips.make(MediaClips.Clip.of("sse-6s", 640, 360, 6, 2)), "sse");
         List<String> statusWhenSeen = new ArrayList<>();

@@ -46,7 +46,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * one range per chunk, on whatever worker) and stitched by PUBLISH is, rung by rung, the whole-ladder
  * encode of the same source but for the encoder's own bits: the same frames (count, timestamps, picture),
  * the same segment boundaries and decode times, an IDR at the start of every segment, and audio that is one
- * continuous encode. 11 s sources, 2 s segments, 4 s chunks: three chunks, two joins per rung.
+ * continuous encode. 11 s sources, 2 s segments, 4 s chunks: three chunks, two joins per rung. And the
+ * three plans (ladder, rung, chunk) cut every rung at the same segment boundaries.
  */
 class ChunkStitchingTest {
     private static final int SEGMENT = 2;
@@ -77,8 +78,9 @@ class ChunkStitchingTest {
             clips = new MediaClips(Files.createDirectories(dir.resolve("clips")));
             Clip clip = Clip.of("src-" + rate, 640, 360, 11, 2);
             Path source = clips.make(rate.equals("vfr") ? clip.withVariableFrameRate() : clip);
-            Published ladder = run("ladder", source, TranscodeSplit.LADDER);
-            Published chunked = run("chunked", source, TranscodeSplit.CHUNK);
+            Published ladder = run("ladder", source, TranscodeSplit.LADDER, CHUNK);
+            Published chunked = run("chunked", source, TranscodeSplit.CHUNK, CHUNK);
+            assertEquals(3, chunks(chunked), "11 s in 4 s chunks");
 
             SegmentInspector inspector = new SegmentInspector(clips.tools());
             for (Variant v : ladder.result().variants()) {
@@ -167,20 +169,80 @@ class ChunkStitchingTest {
         return Json.read(json, ProbeResult.class).source();
     }
 
-    /** PROBE, the plan's encode tasks (chunks in reverse order: any order must do), PUBLISH; then a local mirror. */
-    private Published run(String videoId, Path source, TranscodeSplit split) throws Exception {
+    /**
+     * The same source under the three plans the planner can choose (the per-rung plan being the one a
+     * deployment may still pin): every rung's playlist lists the same segments with the same durations, and
+     * each segment's first frame is presented at the same time, so a player switching between renditions, or
+     * a video re-processed under another plan, sees the same cuts. 7 s without audio, 2 s chunks: three
+     * chunks (the last takes the one-segment tail), two joins per rung.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"cfr", "vfr"})
+    void chunk_ladder_and_rung_plans_give_the_same_segment_boundaries(String rate) throws Exception {
+        try (MediaS3 store = MediaS3.start(dir.resolve("s3"))) {
+            s3 = store;
+            clips = new MediaClips(Files.createDirectories(dir.resolve("clips")));
+            Clip clip = Clip.of("plans-" + rate, 640, 360, 7, 0);
+            Path source = clips.make(rate.equals("vfr") ? clip.withVariableFrameRate() : clip);
+            Published ladder = run("ladder", source, TranscodeSplit.LADDER, SEGMENT);
+            Published rung = run("rung", source, TranscodeSplit.RUNG, SEGMENT);
+            Published chunked = run("chunked", source, TranscodeSplit.CHUNK, SEGMENT);
+            assertEquals(3, chunks(chunked), "7 s in 2 s chunks");
+
+            SegmentInspector inspector = new SegmentInspector(clips.tools());
+            List<Variant> rungs = ladder.result().variants().stream().filter(v -> !v.isAudio()).toList();
+            assertEquals(List.of("360p", "240p"), rungs.stream().map(Variant::name).toList(), "two rungs to compare");
+            for (Variant v : rungs) {
+                List<String> expected = boundaries(inspector, ladder.playlist(v.name()));
+                assertTrue(expected.size() >= 4, v.name() + ": " + expected);
+                assertEquals(expected, boundaries(inspector, rung.playlist(v.name())), v.name() + ": rung plan");
+                assertEquals(expected, boundaries(inspector, chunked.playlist(v.name())), v.name() + ": chunk plan");
+            }
+        }
+    }
+
+    private static long chunks(Published p) {
+        return p.done().stream().filter(t -> t.kind() == TaskKind.VIDEO_CHUNK).count();
+    }
+
+    /** Per segment of a rung's playlist: its EXTINF and the presentation time of its first frame (ffprobe). */
+    private List<String> boundaries(SegmentInspector inspector, Path playlist) throws Exception {
+        Path folder = playlist.getParent();
+        List<String> out = new ArrayList<>();
+        for (VariantPlaylist.Segment s : VariantPlaylist.parse(Files.readString(playlist)).segments()) {
+            Path joined = inspector.joined(folder.resolve("init.mp4"), folder.resolve(s.uri()), dir);
+            out.add(s.durationS() + " @ " + Double.parseDouble(inspector.firstVideoPacketPts(joined)));
+        }
+        return out;
+    }
+
+    /**
+     * PROBE, the plan's encode tasks (chunks of {@code chunkSeconds} in reverse order: any order must do),
+     * PUBLISH; then a local mirror.
+     */
+    private Published run(String videoId, Path source, TranscodeSplit split, int chunkSeconds) throws Exception {
         s3.store().putFile("raw/" + videoId, source, "video/mp4");
         List<Task> done = new ArrayList<>();
         SourceInfo info = probe(videoId, done);
         if (split == TranscodeSplit.LADDER) {
             Task t = MediaTaskContext.task(nextId++, videoId, TaskKind.TRANSCODE, TranscodeSplit.WHOLE_LADDER, 1, nextId);
             done.add(MediaTaskContext.done(t, new TranscodeHandler(s3.store(), SETTINGS).handle(context(t, info))));
+        } else if (split == TranscodeSplit.RUNG) {
+            List<String> variants = new ArrayList<>(Ladder.from(SETTINGS).rungsFor(info).stream().map(r -> r.name()).toList());
+            if (info.hasAudio()) {
+                variants.add(Variant.AUDIO);
+            }
+            for (String variant : variants) {
+                Task t = MediaTaskContext.task(nextId++, videoId, TaskKind.TRANSCODE, variant, 1, nextId);
+                done.add(MediaTaskContext.done(t, new TranscodeHandler(s3.store(), SETTINGS).handle(context(t, info))));
+            }
         } else {
-            Task audio = MediaTaskContext.task(nextId++, videoId, TaskKind.AUDIO, Variant.AUDIO, 1, nextId);
-            done.add(MediaTaskContext.done(audio, TranscodeHandler.forAudio(s3.store(), Ladder.from(SETTINGS),
-                    MediaTools.from(SETTINGS)).handle(context(audio, info))));
-            List<ChunkRange> ranges = new ArrayList<>(ChunkRange.plan(info.durationS(), CHUNK, SEGMENT));
-            assertEquals(3, ranges.size(), "11 s in 4 s chunks");
+            if (info.hasAudio()) {
+                Task audio = MediaTaskContext.task(nextId++, videoId, TaskKind.AUDIO, Variant.AUDIO, 1, nextId);
+                done.add(MediaTaskContext.done(audio, TranscodeHandler.forAudio(s3.store(), Ladder.from(SETTINGS),
+                        MediaTools.from(SETTINGS)).handle(context(audio, info))));
+            }
+            List<ChunkRange> ranges = new ArrayList<>(ChunkRange.plan(info.durationS(), chunkSeconds, SEGMENT));
             java.util.Collections.reverse(ranges);
             ChunkHandler chunker = new ChunkHandler(s3.store(), SETTINGS);
             for (ChunkRange r : ranges) {

@@ -37,6 +37,17 @@ final class SegmentInspector {
         return r.stdout().lines().findFirst().orElse("").strip();
     }
 
+    /** Presentation time (seconds, as ffprobe prints it) of the first video packet: a segment's opening IDR. */
+    String firstVideoPacketPts(Path file) throws IOException, InterruptedException {
+        ProcessResult r = tools.run(tools.ffprobe(List.of("-v", "error", "-select_streams", "v:0",
+                "-show_entries", "packet=pts_time", "-read_intervals", "%+#1", "-of", "csv=p=0", file.toString())),
+                RunControl.capturing(LIMIT));
+        if (!r.succeeded()) {
+            throw new IOException("ffprobe failed on " + file + ": " + r.stderrTail());
+        }
+        return r.stdout().lines().findFirst().orElse("").strip();
+    }
+
     /** Empty when the file decodes completely with no error at all; else ffmpeg's complaint. */
     String decodeErrors(Path file) throws IOException, InterruptedException {
         ProcessResult r = tools.run(tools.ffmpeg(List.of("-v", "error", "-i", file.toString(), "-map", "0",

@@ -97,7 +97,7 @@ class LeaderFailoverTest {
 
     @Test
     void closing_the_leaders_node_hands_leadership_to_the_standby_at_once() {
-        LiveCluster cluster = keep(new LiveCluster("leader-close", Map.of("LEADER_LEASE_SECONDS", "30")));
+        LiveCluster cluster = keep(new LiveCluster("leader-close", Map.of("LEADER_LEASE_SECONDS", "30", "TRANSCODE_SPLIT", "ladder")));
         Node upload = cluster.node("upload-1", Role.UPLOAD);
         Node first = cluster.node("orch-1", Role.ORCHESTRATOR);
         LeaderLease lease = new LeaderLease(upload.platform().sql(), LeaderLease.ORCHESTRATOR);

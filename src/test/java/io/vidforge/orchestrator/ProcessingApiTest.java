@@ -9,7 +9,6 @@ import io.vidforge.Node;
 import io.vidforge.config.Role;
 import io.vidforge.tasks.JobRepository;
 import io.vidforge.tasks.JobState;
-import io.vidforge.tasks.TaskKind;
 import io.vidforge.tasks.TaskRepository;
 import io.vidforge.tasks.TaskState;
 import io.vidforge.testing.Await;
@@ -114,7 +113,7 @@ class ProcessingApiTest {
 
         CountDownLatch inTranscode = new CountDownLatch(1);
         cluster.media.onRun = ctx -> {
-            if (ctx.task().kind() == TaskKind.TRANSCODE) {
+            if (ctx.task().kind().encodes()) {
                 ctx.progress(0.5);
                 inTranscode.countDown();
                 release.await();

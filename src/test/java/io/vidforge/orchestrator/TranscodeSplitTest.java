@@ -107,7 +107,7 @@ class TranscodeSplitTest {
 
     @Test
     void a_failed_whole_ladder_attempt_is_retried_and_only_the_retry_is_published_once() {
-        cluster = new ManualCluster("split-retry", Map.of());
+        cluster = new ManualCluster("split-retry", Map.of("TRANSCODE_SPLIT", "ladder"));
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
         String videoId = TestVideos.insert(cluster.platform());
@@ -146,7 +146,7 @@ class TranscodeSplitTest {
 
     @Test
     void a_whole_ladder_attempt_that_lost_its_lease_is_rejected_and_never_published() throws Exception {
-        cluster = new ManualCluster("split-zombie", Map.of());
+        cluster = new ManualCluster("split-zombie", Map.of("TRANSCODE_SPLIT", "ladder"));
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker zombie = cluster.worker("worker-1");
         Worker healthy = cluster.worker("worker-2");
@@ -186,8 +186,8 @@ class TranscodeSplitTest {
 
     @Test
     void a_fan_out_begun_per_rung_is_finished_per_rung_by_a_leader_set_to_the_whole_ladder() {
-        // A rung-split leader crashed after inserting its first TRANSCODE; the new leader has the default setting.
-        cluster = new ManualCluster("split-resume", Map.of());
+        // A rung-split leader crashed after inserting its first TRANSCODE; the new leader is set to the whole ladder.
+        cluster = new ManualCluster("split-resume", Map.of("TRANSCODE_SPLIT", "ladder"));
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
         String videoId = TestVideos.insert(cluster.platform());

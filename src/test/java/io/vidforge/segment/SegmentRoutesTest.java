@@ -75,6 +75,17 @@ class SegmentRoutesTest {
         assertEquals("segment-1", notReady.header("X-Node-Id"));
         Http.Response notReadySegment = Http.get(base.resolve(Playback.path("s1", pending, "720p", "seg_00000.m4s")));
         assertEquals(409, notReadySegment.status());
+        // Opting into early playback does not play what is not playable, and a ready video's master is the usual
+        // one: variant URIs without the early marker (so its playlists are VOD).
+        Http.Response notPlayable = Http.get(base.resolve("/play/" + pending + "/master.m3u8?early=true"));
+        assertEquals(409, notPlayable.status(), notPlayable.text());
+        assertEquals("VIDEO_NOT_READY", notPlayable.json().path("error").path("code").asText());
+        Http.Response optedIn = Http.get(base.resolve("/play/" + video.videoId() + "/master.m3u8?early=true"));
+        assertEquals(200, optedIn.status(), optedIn.text());
+        String s2 = optedIn.header("X-Session-Id");
+        for (String u : optedIn.text().lines().filter(l -> l.startsWith("/")).toList()) {
+            assertTrue(u.matches("/s/" + s2 + "/" + video.videoId() + "/(720p|480p|360p)/index\\.m3u8"), u);
+        }
     }
 
     @Test
@@ -178,6 +189,10 @@ class SegmentRoutesTest {
         // A path that does not have the shape of a playback URL at all.
         assertError(400, "INVALID_PLAYBACK_PATH", "/s/s/" + id + "/720p/x/seg_00000.m4s");
         assertError(404, "NOT_FOUND", "/play/" + id + "/poster.jpg");
+        // early is true or false, nothing else (a typo must not silently mean "not early").
+        assertError(400, "INVALID_EARLY", "/play/" + id + "/master.m3u8?early=maybe");
+        assertError(400, "INVALID_EARLY", "/s/s/" + id + "/master.m3u8?early=");
+        assertError(400, "INVALID_EARLY", Playback.path("s", id, "720p", "index.m3u8") + "?early=yes");
     }
 
     @Test

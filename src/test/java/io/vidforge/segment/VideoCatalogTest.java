@@ -1,5 +1,6 @@
 package io.vidforge.segment;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -136,6 +137,55 @@ class VideoCatalogTest {
         uncached.ready(ID);
         uncached.ready(ID);
         assertEquals(2, reads.get());
+    }
+
+    @Test
+    void a_failed_video_answers_409_video_failed_with_its_reason_to_early_playback_only_and_is_never_cached() {
+        Video failed = new Video(ID, "sha", "p", VideoStatus.FAILED, "t", "f.mp4", "video/mp4", 1, "raw/x", 1, null,
+                List.of(), "TRANSCODE_FAILED", "chunk 2 failed 3 times", 0, 0, 1_000L);
+        database.set(id -> Optional.of(failed));
+        for (int i = 0; i < 2; i++) {
+            ApiException e = assertThrows(ApiException.class, () -> catalog.playback(ID));
+            assertEquals(409, e.status());
+            assertEquals("VIDEO_FAILED", e.code());
+            assertTrue(e.getMessage().contains("TRANSCODE_FAILED: chunk 2 failed 3 times"), e.getMessage());
+        }
+        // Without the early opt-in (the contract's master): not ready, the code it always answered.
+        ApiException contract = assertThrows(ApiException.class, () -> catalog.ready(ID));
+        assertEquals(409, contract.status());
+        assertEquals("VIDEO_NOT_READY", contract.code());
+        assertEquals(3, reads.get(), "a failed video is read every time: it may be processed again");
+    }
+
+    @Test
+    void a_playable_processing_video_is_not_ready_for_the_contract_and_only_early_playback_builds_its_ladder() {
+        AtomicInteger ladders = new AtomicInteger();
+        VideoCatalog withLadders = new VideoCatalog(id -> Optional.of(new Video(ID, "sha", "p", VideoStatus.PROCESSING,
+                "t", "f.mp4", "video/mp4", 1, "raw/x", 1, null, List.of(), null, null, 0, 0, 1_000L)),
+                v -> {
+                    ladders.incrementAndGet();
+                    return Optional.empty();
+                }, TTL, now::get);
+        ApiException e = assertThrows(ApiException.class, () -> withLadders.ready(ID));
+        assertEquals(409, e.status());
+        assertEquals("VIDEO_NOT_READY", e.code(), "playable is not ready");
+        assertEquals(0, ladders.get(), "ready() never plays from accepted chunks");
+        assertThrows(ApiException.class, () -> withLadders.playback(ID));
+        assertEquals(1, ladders.get(), "playback() asks for the early ladder of a playable processing video");
+    }
+
+    @Test
+    void a_processing_video_that_is_not_playable_is_not_ready_and_a_ready_one_plays_from_the_catalog() {
+        database.set(id -> Optional.of(video(VideoStatus.PROCESSING, 1)));
+        ApiException e = assertThrows(ApiException.class, () -> catalog.playback(ID));
+        assertEquals("VIDEO_NOT_READY", e.code());
+        Video ready = video(VideoStatus.READY, 1);
+        database.set(id -> Optional.of(ready));
+        VideoCatalog.Playback p = catalog.playback(ID);
+        assertFalse(p.isEarly());
+        assertSame(ready, p.video());
+        assertSame(ready, catalog.playback(ID).video(), "cached like ready()");
+        assertEquals(2, reads.get(), "one read while processing, one for the ready video");
     }
 
     private static Video video(VideoStatus status, int generation) {

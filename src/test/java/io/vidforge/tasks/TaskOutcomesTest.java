@@ -148,10 +148,14 @@ class TaskOutcomesTest {
         assertEquals("processing", ready.get(0).path("from").asText());
         assertEquals("ready", ready.get(0).path("to").asText());
         assertEquals(publish.taskId(), ready.get(0).path("task_id").asLong());
-        assertEquals(List.of("TASK_COMPLETED", "STATE_CHANGE"), loggedNames(), "the task, then the video");
+        // A plan without chunks is playable when it is published: PLAYABLE (not early), then ready.
+        assertEquals(List.of("TASK_COMPLETED", "PLAYABLE", "STATE_CHANGE"), loggedNames(), "the task, then the video");
+        assertFalse(logged("PLAYABLE").get(0).path("early").asBoolean());
+        assertTrue(v.playable() && v.playableAt() != null, "playable_at set by the publish");
 
         assertFalse(outcomes.complete(publish, PUBLISH_RESULT));
         assertEquals(1, logged("STATE_CHANGE").size(), "ready exactly once");
+        assertEquals(1, logged("PLAYABLE").size(), "playable exactly once");
     }
 
     @Test

@@ -38,7 +38,7 @@ class WorkerCrashTest {
     @Test
     void a_worker_stopped_mid_task_has_its_task_retried_by_another_worker_and_the_video_is_published_once()
             throws Exception {
-        cluster = new LiveCluster("worker-crash", Map.of("LEASE_SECONDS", "2"));
+        cluster = new LiveCluster("worker-crash", Map.of("LEASE_SECONDS", "2", "TRANSCODE_SPLIT", "ladder"));
         Node upload = cluster.node("upload-1", Role.UPLOAD);
         cluster.node("orch-1", Role.ORCHESTRATOR);
         CountDownLatch stuckInTranscode = new CountDownLatch(1);
