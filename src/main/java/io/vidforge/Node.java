@@ -6,6 +6,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.vidforge.config.Role;
 import io.vidforge.config.Settings;
 import io.vidforge.db.DataAccessException;
+import io.vidforge.http.ServerOptions;
 import io.vidforge.http.ErrorHandling;
 import io.vidforge.http.Handlers;
 import io.vidforge.http.HealthService;
@@ -94,7 +95,7 @@ public final class Node implements AutoCloseable {
             }
             DrainFilter drain = new DrainFilter(nodeId, platform.draining(), platform.drainingRefusal());
             Duration grace = Duration.ofSeconds(settings.integer("SHUTDOWN_GRACE_SECONDS", 10));
-            WebServer server = connectionSettings(WebServer.builder())
+            WebServer server = ServerOptions.connectionSettings(WebServer.builder())
                     // Main's shutdown hook drains and stops the node; Helidon's own hook would stop the
                     // server at once, in parallel, cutting requests the drain is waiting for.
                     .shutdownHook(false)
@@ -171,25 +172,6 @@ public final class Node implements AutoCloseable {
         if (MAPPERS_PINNED.compareAndSet(false, true)) {
             io.helidon.common.mapper.MapperManager.global(io.helidon.common.mapper.MapperManager.create());
         }
-    }
-
-    /**
-     * How every node's server treats its connections; tests that build a server of their own use it too,
-     * so they serve the way nodes do.
-     */
-    public static WebServerConfig.Builder connectionSettings(WebServerConfig.Builder server) {
-        return server
-                // TCP_NODELAY: without it a small response written behind another one waits for the
-                // client's delayed ACK (~40 ms on Linux). The other socket options keep Helidon's
-                // defaults (this builder starts from the same values as SocketOptions.create()). It
-                // once made tus-java-client hang: see TusService.awaitBody and docs/performance.md.
-                .connectionOptions(o -> o.tcpNoDelay(true))
-                // Blocking sockets, not Helidon 4.4's default NIO channel: that one stages every write in
-                // an 8 KiB buffer, so a 1.5 MB segment took ~190 write(2) calls and, with TCP_NODELAY, as
-                // many TCP segments (docs/performance.md). A socket stream writes the array it is given.
-                // Its one pitfall, Helidon writing array ranges that do not start at index 0 wrongly, is
-                // handled where large bodies are written (segment.ResponseOutput).
-                .useNio(false);
     }
 
     public int port() {

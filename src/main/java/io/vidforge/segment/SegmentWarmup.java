@@ -4,7 +4,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.vidforge.Node;
+import io.vidforge.http.ServerOptions;
 import io.vidforge.events.Events;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * JIT compiles Helidon's HTTP/1 handling and the body writes while it serves, and in {@code ./run.sh up}
  * it also compiles every other role's loops (docs/performance.md, issue 22). The warm-up runs, once, right
  * after the node starts listening: a private server on an ephemeral loopback port, configured like the
- * node's ({@link Node#connectionSettings}), answers a few keep-alive connections from this JVM with a
+ * node's ({@link ServerOptions#connectionSettings}), answers a few keep-alive connections from this JVM with a
  * segment-sized and a playlist-sized object through {@link BodyWriter}, as a hit is answered, for at most
  * the bound. It writes no SERVE lines and counts in no metrics; the node is healthy meanwhile (the
  * warm-up only competes for CPU with the first requests). Logged as {@code SEGMENT_WARMUP}.
@@ -80,7 +80,7 @@ final class SegmentWarmup implements AutoCloseable {
     Result run() {
         long t0 = System.nanoTime();
         long deadline = t0 + bound.toNanos();
-        WebServer server = Node.connectionSettings(WebServer.builder())
+        WebServer server = ServerOptions.connectionSettings(WebServer.builder())
                 .shutdownHook(false)
                 .host("127.0.0.1")
                 .port(0)

@@ -2,7 +2,7 @@ package io.vidforge.segment;
 
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
-import io.vidforge.Node;
+import io.vidforge.http.ServerOptions;
 import io.vidforge.Platform;
 import io.vidforge.config.Settings;
 import io.vidforge.http.ErrorHandling;
@@ -45,7 +45,7 @@ final class SegmentTestNode implements AutoCloseable {
             module.routing(routing);
             routing.any(Handlers.notFound());
             // The connection settings of real nodes (TCP_NODELAY, blocking sockets): see Node.
-            WebServer server = Node.connectionSettings(WebServer.builder())
+            WebServer server = ServerOptions.connectionSettings(WebServer.builder())
                     .host("127.0.0.1")
                     .port(0)
                     .maxPayloadSize(-1)
