@@ -2,6 +2,7 @@ package io.vidforge.segment;
 
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.vidforge.Node;
 import io.vidforge.http.ServerOptions;
 import io.vidforge.Platform;
 import io.vidforge.config.Settings;
