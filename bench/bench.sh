@@ -291,7 +291,9 @@ wrk_cpu() {
     END {printf "%s %s\n", r, (n > 0 ? sprintf("%.3f", t * 1000 / hz / n) : "-")}'
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else print a[int((NR+1)/2)]}'; }
+# median: of an even count, the mean of the two middle values (the lower one alone paired a ratio with
+# times from another round in the tables).
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else printf "%.4g\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 # The serving section: the same segment files on disk for nginx (the limit), a dedicated segment node
 # (CACHE_BYTES=1 GiB, as a cluster's segment node) and the default deployment exactly as `./run.sh up`
