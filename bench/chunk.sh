@@ -59,9 +59,9 @@ chunk_psnr() {
 bench_chunk() {
   local secs=${BENCH_CHUNK_CLIP_SECONDS:-${BENCH_CLIP_SECONDS:-60}} h=${BENCH_CHUNK_HEIGHT:-1080} rounds=${BENCH_CHUNK_ROUNDS:-1} r
   command -v taskset >/dev/null || die "the chunk bench needs taskset (util-linux)"
-  # median (bench.sh) takes the lower middle value of an even list: the summary's ratio and its times would
-  # then come from different rounds (seen with 2 rounds on 2026-12-05, docs/performance.md).
-  [ $((rounds % 2)) = 1 ] || warn "BENCH_CHUNK_ROUNDS=$rounds is even: the summary mixes rounds; read the per-round lines"
+  # Of an even count of rounds the summary gives means of the middle two (bench.sh's median), not one
+  # round's figures: an odd count keeps each summary row to one round (seen with 2 rounds, performance.md).
+  [ $((rounds % 2)) = 1 ] || warn "BENCH_CHUNK_ROUNDS=$rounds is even: the summary averages rounds; read the per-round lines"
   [ "$(nproc)" -ge 2 ] || die "the chunk bench pins two workers to two cores: this machine has $(nproc)"
   say "[chunk] a ${secs} s ${h}p30 source; upload node, one orchestrator per plan, workers pinned with taskset"
   bench_java clip "$BENCH_DIR/chunk-source.mp4" "$secs" "$h" || die "could not make the clip"
