@@ -47,8 +47,9 @@ io.vidforge.worker.StuckTaskTest,io.vidforge.worker.ClockSkewTest" ;;
     upload) echo "io.vidforge.upload.ContentAddressingTest,io.vidforge.upload.UploadIdempotencyTest,\
 io.vidforge.upload.BadRequestTest,io.vidforge.upload.StreamingUploadTest,io.vidforge.deletion.VideoDeletionTest,\
 io.vidforge.deletion.StorageCollectorTest" ;;
-    segment) echo "io.vidforge.segment.SegmentCacheTest,io.vidforge.segment.ReadAheadSchedulingTest,\
-io.vidforge.segment.ReadAheadTest" ;;
+    # Not ReadAheadTest: its node-level runs (seconds each, and every survivor of the unit tests runs them)
+    # made the group take over 20 minutes; ReadAheadSchedulingTest asserts the same read-ahead directly.
+    segment) echo "io.vidforge.segment.SegmentCacheTest,io.vidforge.segment.ReadAheadSchedulingTest" ;;
     *) return 1 ;;
   esac
 }
