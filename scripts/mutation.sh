@@ -8,7 +8,8 @@
 #   ./run.sh mutation changed the classes of tasks/ and orchestrator/ changed since MUTATION_BASE, failing
 #                             below MUTATION_THRESHOLD (what ./run.sh test runs; nothing when none changed)
 # Environment: MUTATION_THRESHOLD (85, percent of mutants killed), MUTATION_BASE (the merge base with
-# main; on main itself HEAD~1), MUTATION_THREADS (2). Reports: target/pit-reports/index.html (and
+# main; on main itself HEAD~1), MUTATION_THREADS (2), MUTATION_VERBOSITY (QUIET_WITH_PROGRESS; VERBOSE shows
+# why a class has no coverage: docs/testing.md). Reports: target/pit-reports/index.html (and
 # mutations.xml); a group's own run: target/pit-reports/GROUP/.
 # Only the H2 unit and module tests run against mutants: the cluster, browser and PostgreSQL-only tests
 # take minutes each and PIT runs the covering tests once per mutant (pom.xml, profile "mutation").
@@ -62,7 +63,8 @@ pit() {
   rm -f "$reports/mutations.xml"
   mvn -B -q -Pmutation test-compile org.pitest:pitest-maven:mutationCoverage \
     -Dmutation.classes="$classes" -Dmutation.tests="$tests" -Dmutation.threshold="$threshold" \
-    -Dmutation.threads="${MUTATION_THREADS:-2}" -Dmutation.reports="$ROOT/$reports" || rc=$?
+    -Dmutation.threads="${MUTATION_THREADS:-2}" -Dmutation.reports="$ROOT/$reports" \
+    -Dmutation.verbosity="${MUTATION_VERBOSITY:-QUIET_WITH_PROGRESS}" || rc=$?
   mutation_summary "$reports/mutations.xml"
   say "PIT took $((SECONDS - started)) s; report: $reports/index.html"
   return $rc
