@@ -112,4 +112,39 @@ class SegmentCacheTest {
         assertEquals(2, origin.reads.get("missing/seg-10").get(), "failures are retried, not remembered");
         assertTrue(!cache.isLoading("missing/seg-10"));
     }
+
+    @Test
+    void each_entry_weighs_its_bytes_its_key_and_the_per_entry_overhead_and_a_one_byte_bound_is_valid() {
+        MemoryOrigin origin = new MemoryOrigin();
+        SegmentCache cache = new SegmentCache(origin, 1024 * KB);
+        String key = "videos/v/720p/seg-1000";
+        CachedBytes body = cache.get(key).body();
+        // The weight the bound is kept by: a miscounted key or overhead lets many small entries exceed it.
+        assertEquals(body.heapBytes() + 2L * key.length() + SegmentCache.ENTRY_OVERHEAD, cache.weightBytes());
+        assertEquals(1, cache.entries());
+        assertEquals(1, new SegmentCache(origin, 1).maxBytes(), "the smallest bound there is");
+        assertThrows(IllegalArgumentException.class, () -> new SegmentCache(origin, 0));
+    }
+
+    @Test
+    void a_lookup_that_streams_its_miss_reads_the_origin_progressively_and_a_plain_one_does_not() {
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Origin origin = new Origin() {
+            @Override
+            public byte[] read(String key) {
+                calls.add("whole " + key);
+                return MemoryOrigin.bytes(key);
+            }
+
+            @Override
+            public byte[] read(String key, ProgressiveRead progress) {
+                calls.add("progressive " + key);
+                return MemoryOrigin.bytes(key);
+            }
+        };
+        SegmentCache cache = new SegmentCache(origin, 1024 * KB);
+        cache.get("a-10", new ProgressiveRead());
+        cache.get("b-10");
+        assertEquals(List.of("progressive a-10", "whole b-10"), calls);
+    }
 }

@@ -14,6 +14,7 @@ import io.vidforge.events.Events;
 import io.vidforge.model.Video;
 import io.vidforge.model.VideoStatus;
 import io.vidforge.testing.EventLogs;
+import io.vidforge.testing.LockWaits;
 import io.vidforge.testing.ManualClock;
 import io.vidforge.testing.TestNodes;
 import io.vidforge.testing.TestVideos;
@@ -261,7 +262,7 @@ class TaskOutcomesTest {
             Instant now = clock.instant();
             CompletableFuture<Integer> completion = CompletableFuture.supplyAsync(() -> p.sql().inTransaction(c -> {
                 store.jobs().lock(c, video, 1); // what complete() does first
-                holderSession[0] = session(c);
+                holderSession[0] = LockWaits.session(p, c);
                 locked.countDown();
                 try {
                     go.await(30, TimeUnit.SECONDS);
@@ -274,7 +275,7 @@ class TaskOutcomesTest {
             CompletableFuture<Boolean> planner = CompletableFuture.supplyAsync(
                     () -> outcomes.failGeneration(video, 1, "INVALID_MEDIA", "no picture"), threads);
             io.vidforge.testing.Await.until(Duration.ofSeconds(20), "the planner's failure waiting for the job row",
-                    () -> waitingFor(holderSession[0]) > 0);
+                    () -> LockWaits.waitingFor(p, holderSession[0]) > 0);
             go.countDown();
             // The lock timeout is 10 s: a completion stuck behind the planner's task lock does not finish in 5.
             assertEquals(1, completion.get(5, TimeUnit.SECONDS), "the completion wrote its task while the planner waited");
@@ -284,22 +285,6 @@ class TaskOutcomesTest {
         } finally {
             threads.shutdownNow();
         }
-    }
-
-    /** This connection's session id, as the database's view of lock waits names it. */
-    private long session(java.sql.Connection c) throws java.sql.SQLException {
-        // Catalogue queries: neither database has a portable name for them.
-        String q = p.db().isPostgres() ? "SELECT pg_backend_pid()" : "SELECT SESSION_ID()";
-        return io.vidforge.db.Sql.queryOne(c, q, rs -> rs.getLong(1)).orElseThrow();
-    }
-
-    /** Sessions waiting for a lock that session {@code holder} holds. */
-    private long waitingFor(long holder) {
-        String q = p.db().isPostgres()
-                ? "SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))"
-                : "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = ?";
-        return p.sql().queryOne(q, rs -> rs.getLong(1), p.db().isPostgres() ? (Object) (int) holder : (Object) holder)
-                .orElseThrow();
     }
 
     @Test
