@@ -146,7 +146,9 @@ bench_media() {
   bench_java clip "$BENCH_DIR/source.mp4" "$secs" || die "could not make the clip"
   say "[media] starting upload, orchestrator and one worker (PostgreSQL, S3 server)"
   bench_node upload-1 upload "$p"
-  bench_node orch-1 orchestrator $((p + 1))
+  # The whole-ladder task, as this section's limit (one ffmpeg over the ladder) and performance.md's
+  # history measure it, whatever the default plan; the chunk plan has its own section (bench/chunk.sh).
+  bench_node orch-1 orchestrator $((p + 1)) TRANSCODE_SPLIT=ladder
   bench_node worker-1 worker $((p + 2)) WORKER_CONCURRENCY=1
   bench_skip media2 || workers="1 2"
   for w in $workers; do
@@ -565,7 +567,7 @@ bench_scaling() {
   local p=$((BENCH_PORT_BASE + 10)) spec secs h cpu0 cpu1 c w id="" f u
   say "[scaling] upload, orchestrator and one worker (PostgreSQL, S3 server)"
   bench_node upload-1 upload "$p"
-  bench_node orch-1 orchestrator $((p + 1))
+  bench_node orch-1 orchestrator $((p + 1)) TRANSCODE_SPLIT=ladder  # the figures of capacity.md: whole ladder
   bench_node worker-1 worker $((p + 2)) WORKER_CONCURRENCY=1
   for spec in $BENCH_SCALING_CLIPS; do
     secs=${spec%x*}; h=${spec#*x}; f="$BENCH_DIR/scale-$spec.mp4"
