@@ -110,6 +110,7 @@ class WebhookDeliveryTest {
             awaitNothingDue(clock);
             clock.advance(Duration.ofMinutes(10)); // the backoff is capped at 10 minutes: all due again
         }
+        awaitNothingDue(clock); // the last round's attempts, all refused, before the receiver returns
         List<Integer> attempts = Http.get(node.baseUri().resolve("/admin/webhooks?state=pending")).json()
                 .get("deliveries").findValues("attempts").stream().map(JsonNode::asInt).sorted().toList();
         assertEquals(events, attempts.size());
@@ -173,17 +174,33 @@ class WebhookDeliveryTest {
 
     private Node start(Clock clock, Map<String, String> overrides) {
         Map<String, String> o = new HashMap<>(Map.of("WEBHOOK_URLS", receiver.url().toString(), "WEBHOOK_SECRET", SECRET,
-                "WEBHOOK_POLL_SECONDS", "0.05"));
+                "WEBHOOK_POLL_SECONDS", "0.05", "WEBHOOK_TIMEOUT_SECONDS", "5",
+                "WEBHOOK_LEASE_SECONDS", Long.toString(LEASE.toSeconds())));
         o.putAll(overrides);
         return TestNodes.start(TestNodes.environment("webhooks"), "upload-1", Set.of(Role.UPLOAD), o, clock);
     }
 
-    /** Waits until the dispatcher has tried every delivery that is due at the manual clock's time. */
+    /**
+     * The deliveries' lease: more than twice the 5 s request timeout, as the product requires, and shorter
+     * than the shortest retry delay of the tests that move the clock (half of their 60 s backoff base), so
+     * a claimed delivery and a failed one never look alike to {@link #awaitNothingDue}.
+     */
+    private static final Duration LEASE = Duration.ofSeconds(20);
+
+    /**
+     * Waits until the dispatcher has tried every delivery that is due at the manual clock's time, and has
+     * recorded the outcome of each: a claimed delivery is PENDING with its lease as next_at (now < next_at
+     * <= now + lease), and its outcome, read at the clock's time when the request ends, would otherwise be
+     * scheduled from a clock the test has moved on meanwhile.
+     */
     private void awaitNothingDue(ManualClock clock) {
-        Await.until(Duration.ofSeconds(20), "no delivery due", () -> node.platform().sql().queryOne(
+        Await.until(Duration.ofSeconds(20), "no delivery due or in flight", () -> node.platform().sql().queryOne(
                 "SELECT COUNT(*) FROM webhook_deliveries d WHERE d.state = 'PENDING' AND d.next_at <= ?"
                         + " AND NOT EXISTS (" + DeliveryRepository.EARLIER_PENDING + ")",
                 rs -> rs.getLong(1), clock.millis()).orElse(0L) == 0
+                && node.platform().sql().queryOne("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING'"
+                + " AND next_at > ? AND next_at <= ?", rs -> rs.getLong(1), clock.millis(),
+                clock.millis() + LEASE.toMillis()).orElse(0L) == 0
                 && node.platform().sql().queryOne("SELECT COUNT(*) FROM webhook_events e WHERE NOT EXISTS"
                 + " (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = e.seq)", rs -> rs.getLong(1)).orElse(0L) == 0);
     }
