@@ -22,7 +22,7 @@ import java.util.Set;
  * <p>Keys: {@code raw/…} upload objects, referenced by a live video's {@code raw_key};
  * {@code videos/{id}/g{n}/…} outputs, referenced while generation n is being processed and, once
  * published, under the published master folder, a variant's folder or as the poster (and the storyboard
- * beside it); {@code tus/…}
+ * beside it; a published chunked generation's chunk outputs are then {@link Reason#STITCHED_CHUNK}); {@code tus/…}
  * resumable-upload chunks, referenced by a {@code tus_chunks} row. Anything else is not ours
  * ({@link Reason#FOREIGN}) and never collected.
  */
@@ -30,7 +30,7 @@ public final class ObjectReferences {
     /** Why a key is referenced or not. */
     public enum Reason {
         RAW(true), PUBLISHED(true), IN_PROGRESS(true), TUS_CHUNK(true), DEPLOYMENT_ID(true), FOREIGN(true),
-        DELETED_VIDEO(false), LOSING_ATTEMPT(false), OLD_GENERATION(false), UNKNOWN_VIDEO(false),
+        DELETED_VIDEO(false), LOSING_ATTEMPT(false), STITCHED_CHUNK(false), OLD_GENERATION(false), UNKNOWN_VIDEO(false),
         UNREFERENCED_RAW(false), UNCOMMITTED_UPLOAD(false), ABANDONED_TUS_CHUNK(false);
 
         private final boolean referenced;
@@ -136,7 +136,22 @@ public final class ObjectReferences {
         if (generation >= v.generation() && v.processing() || generation > v.generation()) {
             return Reason.IN_PROGRESS;
         }
-        return generation < v.generation() ? Reason.OLD_GENERATION : Reason.LOSING_ATTEMPT;
+        if (generation < v.generation()) {
+            return Reason.OLD_GENERATION;
+        }
+        // The chunked plan's publish copies every chunk's segments under its own prefix, so once the
+        // generation is published its chunk outputs (and any losing chunk attempt's) are no longer read.
+        return v.publishedPrefix() != null && stepOf(key).startsWith(CHUNK_STEP) ? Reason.STITCHED_CHUNK
+                : Reason.LOSING_ATTEMPT;
+    }
+
+    /** The step folder of a VIDEO_CHUNK attempt: {@code video_chunk-{range}} (TaskRun names it by kind). */
+    private static final String CHUNK_STEP = "video_chunk";
+
+    /** {@code videos/{id}/g{n}/{step}/…} → step, or "" when the key has none. */
+    private static String stepOf(String key) {
+        String[] parts = key.split("/", 5);
+        return parts.length == 5 ? parts[3] : "";
     }
 
     /** The poster, and the storyboard the probe wrote beside it, are published by the poster key. */

@@ -124,9 +124,11 @@ public final class Settings {
      * How the orchestrator splits a video's encode into TRANSCODE tasks: {@code ladder} (one task, one ffmpeg
      * decoding the source once for every rung), {@code rung} (one task per rung, spread over workers) or
      * {@code chunk} (an audio task and one task per time range, every rung each, spread over workers).
-     * Not part of the processing profile: both give the same output.
+     * Not part of the processing profile: all three give the same output. {@code chunk} is the default
+     * because it costs within 10 % of {@code ladder} on one worker and scales with workers (issue 16's
+     * bench, docs/performance.md), and it is what makes a video playable early.
      */
-    public String transcodeSplit() { return string("TRANSCODE_SPLIT", "ladder"); }
+    public String transcodeSplit() { return string("TRANSCODE_SPLIT", "chunk"); }
 
     /**
      * Seconds of video per VIDEO_CHUNK task with {@code TRANSCODE_SPLIT=chunk}: a multiple of the segment

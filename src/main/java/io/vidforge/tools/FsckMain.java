@@ -15,7 +15,7 @@ import java.util.TreeMap;
 /**
  * {@code ./run.sh fsck}: compares the bucket with the database on the settings of the environment (the
  * cluster's, or the single node's data directory) and prints what is missing (data loss: exit 1), the
- * orphans by reason and age, and the bytes per category. Read-only. Exit 2 when it cannot check at all.
+ * orphans by reason and age (the oldest of each reason listed), and the bytes per category. Read-only. Exit 2 when it cannot check at all.
  */
 public final class FsckMain {
     private static final int SHOWN = 20;
@@ -69,9 +69,19 @@ public final class FsckMain {
             byReason.forEach((k, row) -> out.printf("  %-22s %8d %8d %8d %8d %12s%n", k, row[0], row[1], row[2],
                     row[3], human(row[4])));
         }
-        List<BucketCheck.Orphan> oldest = r.orphans().stream().limit(SHOWN).toList();
-        oldest.forEach(o -> out.printf("  ORPHAN %s  (%s, %d s old, %s)%n", o.key(), o.reason(), o.ageSeconds(),
-                human(o.bytes())));
+        // The oldest of each reason: the many outputs a chunked publish leaves for the clean-up must not hide
+        // the one uncommitted upload an operator is looking for.
+        Map<String, List<BucketCheck.Orphan>> shown = new TreeMap<>();
+        for (BucketCheck.Orphan o : r.orphans()) {
+            shown.computeIfAbsent(o.reason(), k -> new java.util.ArrayList<>()).add(o);
+        }
+        shown.forEach((reason, orphans) -> {
+            orphans.stream().limit(SHOWN).forEach(o -> out.printf("  ORPHAN %s  (%s, %d s old, %s)%n", o.key(),
+                    o.reason(), o.ageSeconds(), human(o.bytes())));
+            if (orphans.size() > SHOWN) {
+                out.printf("  … and %d more %s%n", orphans.size() - SHOWN, reason);
+            }
+        });
         out.println(r.dataLoss() ? "RESULT: DATA LOSS (referenced objects are missing)"
                 : "RESULT: OK (nothing referenced is missing)");
     }

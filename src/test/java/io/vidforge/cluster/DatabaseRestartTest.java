@@ -49,7 +49,9 @@ class DatabaseRestartTest {
         cluster = ClusterHarness.start("dbrestart", List.of("upload", "orchestrator", "worker", "worker", "segment"),
                 TestTimings.with(TestTimings.PROCESS_CLUSTER, "DB_URL", postgres.jdbcUrl("postgres"),
                         // The outage (10 s) plus the pool's reconnect backoff (up to 5 s) stays within the lease.
-                        "LEASE_SECONDS", "20", "MAX_ATTEMPTS", "4", "STALL_SECONDS", "120"));
+                        "LEASE_SECONDS", "20", "MAX_ATTEMPTS", "4", "STALL_SECONDS", "120",
+                        // The outage is timed against a whole-ladder TRANSCODE under way.
+                        "TRANSCODE_SPLIT", "ladder"));
     }
 
     @AfterAll

@@ -85,7 +85,10 @@ class FailureMatrixTest {
 
         Map<String, String> settings = TestTimings.with(TestTimings.PROCESS_CLUSTER,
                 "MAX_ATTEMPTS", Integer.toString(MAX_ATTEMPTS), "FFMPEG_STALL_SECONDS", "5",
-                "WORK_DIR_MAX_BYTES", Long.toString(scratchLimit));
+                "WORK_DIR_MAX_BYTES", Long.toString(scratchLimit),
+                // The matrix injects its faults into the whole-ladder TRANSCODE task; the chunked plan's own
+                // failures (a chunk killed, lost or refused) are ChunkedProcessingTest's.
+                "TRANSCODE_SPLIT", "ladder");
         settings.putAll(ffmpeg.settings());
         cluster = ClusterHarness.start("matrix",
                 List.of("upload", "orchestrator", "worker", "worker", "segment", "segment"), settings);

@@ -71,6 +71,8 @@ class NetworkFaultTest {
                         Map.entry("POLL_MILLIS", "250"), Map.entry("WORKER_CONCURRENCY", "1"),
                         Map.entry("BACKOFF_BASE_SECONDS", "1"), Map.entry("BACKOFF_MAX_SECONDS", "2"),
                         Map.entry("SHUTDOWN_GRACE_SECONDS", "5"),
+                        // The cases cut off the worker running the whole-ladder TRANSCODE and follow its lease.
+                        Map.entry("TRANSCODE_SPLIT", "ladder"),
                         // Clocks 60 s apart (issue 18, case 7): both orchestrators ahead, worker-2 behind. Leases
                         // run on the database's clock, so no lease may expire early (checked after case 2).
                         Map.entry("NODE_SETTINGS_orchestrator_1", "CLOCK_OFFSET_MS=60000"),

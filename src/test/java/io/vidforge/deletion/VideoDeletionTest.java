@@ -100,7 +100,7 @@ class VideoDeletionTest {
             if (role.equals("fail")) {
                 throw new PermanentTaskException("INVALID_MEDIA", "not a video");
             }
-            if (role.equals("hold") && ctx.task().kind() == TaskKind.TRANSCODE) {
+            if (role.equals("hold") && ctx.task().kind().encodes()) { // a TRANSCODE, or the chunked plan's tasks
                 inTranscode.countDown();
                 while (!ctx.cancelled()) {
                     Thread.sleep(10);
@@ -118,7 +118,7 @@ class VideoDeletionTest {
         assertDeleted(failed, "failed");
 
         String processing = upload(4, roles, "hold");
-        Uninterruptibles.awaitUninterruptibly(inTranscode, 30, TimeUnit.SECONDS);
+        assertTrue(Uninterruptibles.awaitUninterruptibly(inTranscode, 30, TimeUnit.SECONDS), "an encode under way");
         assertDeleted(processing, "processing");
 
         Http.Response unknown = delete("0".repeat(64));

@@ -102,8 +102,9 @@ class UploadToPlaybackTest {
             TreeSet<String> kinds = new TreeSet<>();
             EventLogs.events(logs, "TASK_COMPLETED", e -> id.equals(e.path("video_id").asText()))
                     .forEach(e -> kinds.add(e.path("kind").asText() + ":" + e.path("variant").asText("")));
-            // The default plan: one TRANSCODE (variant "") encodes the whole ladder in one ffmpeg process.
-            assertEquals(new TreeSet<>(List.of("PROBE:", "TRANSCODE:", "PUBLISH:")), kinds);
+            // The default (chunked) plan: the audio rendition once, whole, and the video in time chunks, every
+            // rung per chunk in one ffmpeg process; a 5 s clip is one chunk. No whole-ladder TRANSCODE.
+            assertEquals(new TreeSet<>(List.of("PROBE:", "AUDIO:audio", "VIDEO_CHUNK:c0000-0s-end", "PUBLISH:")), kinds);
             assertTrue(!EventLogs.events(logs, "SERVE", e -> id.equals(e.path("video_id").asText())).isEmpty());
         }
     }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * TRANSCODE_SPLIT: the plan's shape in each mode, and that the whole-ladder task (the default) keeps the
+ * TRANSCODE_SPLIT: the plan's shape in each mode, and that the whole-ladder task ({@code ladder}) keeps the
  * guarantees the per-rung tasks had: a failed or abandoned attempt is retried, outputs stay under the
  * attempt's prefix, and only the fenced completion of the retry is published, once.
  */
@@ -60,8 +60,29 @@ class TranscodeSplitTest {
     }
 
     @Test
-    void the_default_plan_is_probe_then_one_whole_ladder_transcode_then_publish() {
-        cluster = new ManualCluster("split-ladder", Map.of());
+    void the_default_plan_is_probe_then_the_audio_and_the_video_chunks_then_publish() {
+        cluster = new ManualCluster("split-default", Map.of());
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String videoId = TestVideos.insert(cluster.platform());
+
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE: a 10 s source, shorter than the default 30 s chunk
+        orchestrator.runOnce();          // fan-out
+        assertEquals(List.of("PROBE::DONE", "AUDIO:audio:READY", "VIDEO_CHUNK:c0000-0s-end:READY",
+                "PUBLISH::WAITING"), shape(plan(videoId)));
+
+        ManualCluster.runUntilQuiet(orchestrator, worker);
+        Video video = cluster.platform().videos().find(videoId).orElseThrow();
+        assertEquals(VideoStatus.READY, video.status());
+        assertEquals(RUNGS_OF_720P, video.variants().stream().map(Variant::name).toList());
+        assertEquals(0, cluster.media.executions.stream().filter(e -> e.kind() == TaskKind.TRANSCODE).count());
+        assertEquals(1, cluster.media.publishesPerVideo.get(videoId).get());
+    }
+
+    @Test
+    void the_ladder_split_plans_probe_then_one_whole_ladder_transcode_then_publish() {
+        cluster = new ManualCluster("split-ladder", Map.of("TRANSCODE_SPLIT", "ladder"));
         Orchestrator orchestrator = cluster.orchestrator("orch-1");
         Worker worker = cluster.worker("worker-1");
         String videoId = TestVideos.insert(cluster.platform());

@@ -48,7 +48,8 @@ public final class FakeMedia {
     /**
      * When set, the handlers also write what they report, as tiny objects: the poster (PROBE), each rung's
      * playlist, init and segments (TRANSCODE) and the master (PUBLISH), under the attempt's own prefix, so
-     * the bucket holds exactly the layout real workers leave (for the storage clean-up and fsck).
+     * the bucket holds exactly the layout real workers leave (for the storage clean-up and fsck), including
+     * PUBLISH's copies of the stitched chunks under its own prefix.
      */
     public volatile ObjectStore writeTo;
 
@@ -137,22 +138,31 @@ public final class FakeMedia {
     }
 
     private static void writeOutputs(ObjectStore store, TaskContext ctx, String result) {
-        byte[] tiny = {0, 0, 0, 8, 'f', 'r', 'e', 'e'};
         switch (ctx.task().kind()) {
-            case PROBE -> store.putBytes(ctx.outputPrefix() + "poster.jpg", tiny, "image/jpeg");
-            case TRANSCODE, AUDIO, VIDEO_CHUNK -> {
-                for (Variant v : TranscodeResult.read(result).variants()) {
-                    for (int i = 0; i < v.segmentCount(); i++) {
-                        store.putBytes(v.prefix() + String.format("seg_%05d.m4s", i), tiny, "video/iso.segment");
-                    }
-                    store.putBytes(v.prefix() + "init.mp4", tiny, "video/mp4");
-                    store.putBytes(v.prefix() + "index.m3u8", FakeLadder.playlist(v.segmentCount())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
-                }
+            case PROBE -> store.putBytes(ctx.outputPrefix() + "poster.jpg", TINY, "image/jpeg");
+            case TRANSCODE, AUDIO, VIDEO_CHUNK -> TranscodeResult.read(result).variants()
+                    .forEach(v -> writeRendition(store, v));
+            case PUBLISH -> {
+                // The chunked plan's stitched rungs are copies under the publish attempt's own prefix, as
+                // ChunkStitcher leaves them (the chunks' own objects are then garbage for the clean-up).
+                Json.read(result, PublishResult.class).variants().stream()
+                        .filter(v -> v.prefix().startsWith(ctx.outputPrefix()))
+                        .forEach(v -> writeRendition(store, v));
+                store.putBytes(ctx.outputPrefix() + "master.m3u8",
+                        "#EXTM3U\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
             }
-            case PUBLISH -> store.putBytes(ctx.outputPrefix() + "master.m3u8",
-                    "#EXTM3U\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
         }
+    }
+
+    private static final byte[] TINY = {0, 0, 0, 8, 'f', 'r', 'e', 'e'};
+
+    private static void writeRendition(ObjectStore store, Variant v) {
+        for (int i = 0; i < v.segmentCount(); i++) {
+            store.putBytes(v.prefix() + String.format("seg_%05d.m4s", i), TINY, "video/iso.segment");
+        }
+        store.putBytes(v.prefix() + "init.mp4", TINY, "video/mp4");
+        store.putBytes(v.prefix() + "index.m3u8", FakeLadder.playlist(v.segmentCount())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
     }
 
     private static Variant variant(String name, String prefix) {
