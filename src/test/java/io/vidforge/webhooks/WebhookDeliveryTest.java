@@ -92,8 +92,10 @@ class WebhookDeliveryTest {
                     ? "video.failed" : "video.ready"), expected.get(v).stream().map(id -> typeOf(outbox, id)).toList());
         }
         assertTrue(receiver.received().size() > outbox.size(), "some deliveries were retried");
+        // A row turns SENT in the database before the dispatcher logs WEBHOOK_SENT, which the counter counts.
+        Await.until(Duration.ofSeconds(10), "every sent delivery counted", () -> Http.get(node.baseUri()
+                .resolve("/metrics")).text().contains("vidforge_webhook_deliveries_total{outcome=\"sent\"} 12"));
         String metrics = Http.get(node.baseUri().resolve("/metrics")).text();
-        assertTrue(metrics.contains("vidforge_webhook_deliveries_total{outcome=\"sent\"} 12"), metrics);
         assertTrue(metrics.contains("vidforge_webhook_deliveries_total{outcome=\"failed\"}"), metrics);
     }
 
@@ -143,8 +145,10 @@ class WebhookDeliveryTest {
         JsonNode dead = Http.get(node.baseUri().resolve("/admin/webhooks?state=dead")).json().get("deliveries").get(0);
         assertEquals(first, dead.get("event_id").asText());
         assertEquals(503, dead.get("last_status").asInt());
+        // The row turns DEAD in the database before the dispatcher logs WEBHOOK_DEAD, which the counter counts.
+        Await.until(Duration.ofSeconds(10), "the dead delivery counted", () -> Http.get(node.baseUri()
+                .resolve("/metrics")).text().contains("vidforge_webhook_deliveries_total{outcome=\"dead\"} 1"));
         String metrics = Http.get(node.baseUri().resolve("/metrics")).text();
-        assertTrue(metrics.contains("vidforge_webhook_deliveries_total{outcome=\"dead\"} 1"), metrics);
         assertTrue(metrics.contains("vidforge_webhook_deliveries{state=\"dead\"} 1"), metrics);
 
         receiver.behave((id, attempt) -> Answer.ok());
