@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.base.Suppliers;
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import io.vidforge.config.Settings;
 import io.vidforge.json.Json;
 import io.vidforge.media.DashManifest;
@@ -22,6 +25,7 @@ import io.vidforge.testing.MediaClips;
 import io.vidforge.testing.MediaClips.Clip;
 import io.vidforge.testing.MediaS3;
 import io.vidforge.testing.MediaTaskContext;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,10 +33,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PUBLISH against a real S3 after retried transcodes, per-rung and whole-ladder: the master names exactly
@@ -43,7 +47,6 @@ class PublishHandlerTest {
     static final Settings SETTINGS = Settings.of(Map.of("SEGMENT_SECONDS", "2"));
     static final String VIDEO = "retried";
 
-    @TempDir
     static Path dir;
     static MediaS3 s3;
     static ObjectStore store;
@@ -55,47 +58,98 @@ class PublishHandlerTest {
     static Task ladderSecondAttempt;
     static Task audio;
     static SourceInfo source;
+    /** Added to every publish's version, new for each run of the class (see {@link #transcodeWithARetriedRung}). */
+    static long versionBase;
+    private static final AtomicInteger RUNS = new AtomicInteger();
 
+    /**
+     * The clip and its transcodes are made once per JVM and kept until it exits: none of it is PUBLISH's
+     * doing, and making it (ffmpeg, several seconds) for each test run made the mutation run's worker
+     * group take over half an hour (PIT runs each test on its own, once per mutant, and a class's
+     * BeforeAll with it). Each run of the class publishes under versions of its own, so what one run
+     * published (a mutant's master, say) is never under a prefix another run asserts empty.
+     */
     @BeforeAll
     static void transcodeWithARetriedRung() throws Exception {
-        s3 = MediaS3.start(dir.resolve("s3"));
+        Fixture f = Fixture.INSTANCE.get();
+        dir = f.dir;
+        s3 = f.s3;
         store = s3.store();
-        MediaClips clips = new MediaClips(Files.createDirectories(dir.resolve("clips")));
-        Path clip = clips.make(Clip.of("clip", 640, 360, 3, 2));
-        store.putFile("raw/" + VIDEO, clip, "video/mp4");
-
-        MediaTaskContext p = context(MediaTaskContext.task(1, VIDEO, TaskKind.PROBE, "", 1, 1), null);
-        probe = MediaTaskContext.done(p.task(), new ProbeHandler(store, SETTINGS).handle(p));
-        source = Json.read(probe.resultJson(), ProbeResult.class).source();
-
-        TranscodeHandler transcoder = new TranscodeHandler(store, SETTINGS);
-        hd = run(transcoder, MediaTaskContext.task(2, VIDEO, TaskKind.TRANSCODE, "360p", 1, 2));
-        // The 240p task ran twice: attempt 1 lost its lease after finishing (a zombie), attempt 2 was retried.
-        lowFirstAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 1, 3));
-        lowSecondAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 2, 5));
-        // The per-rung plan's audio rendition: a task of its own, shared by both rungs.
-        audio = run(transcoder, MediaTaskContext.task(5, VIDEO, TaskKind.TRANSCODE, Variant.AUDIO, 1, 9));
-        // The same for the whole-ladder task of the default plan: attempt 1 a zombie, attempt 2 the retry.
-        ladderFirstAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 1, 6));
-        ladderSecondAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 2, 8));
+        probe = f.probe;
+        source = f.source;
+        hd = f.hd;
+        lowFirstAttempt = f.lowFirstAttempt;
+        lowSecondAttempt = f.lowSecondAttempt;
+        audio = f.audio;
+        ladderFirstAttempt = f.ladderFirstAttempt;
+        ladderSecondAttempt = f.ladderSecondAttempt;
+        versionBase = 1000L * RUNS.incrementAndGet();
     }
 
-    @AfterAll
-    static void stop() {
-        s3.close();
+    private static final class Fixture {
+        static final Supplier<Fixture> INSTANCE = Suppliers.memoize(() -> {
+            try {
+                return new Fixture();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        final Path dir;
+        final MediaS3 s3;
+        final Task probe;
+        final SourceInfo source;
+        final Task hd;
+        final Task lowFirstAttempt;
+        final Task lowSecondAttempt;
+        final Task audio;
+        final Task ladderFirstAttempt;
+        final Task ladderSecondAttempt;
+
+        private Fixture() throws Exception {
+            dir = Files.createTempDirectory("vidforge-publish");
+            s3 = MediaS3.start(dir.resolve("s3"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                s3.close();
+                try {
+                    MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
+                } catch (IOException e) {
+                    // a temporary directory left behind at exit: nothing to do about it then
+                }
+            }));
+            ObjectStore st = s3.store();
+            MediaClips clips = new MediaClips(Files.createDirectories(dir.resolve("clips")));
+            Path clip = clips.make(Clip.of("clip", 640, 360, 3, 2));
+            st.putFile("raw/" + VIDEO, clip, "video/mp4");
+
+            MediaTaskContext p = context(dir, MediaTaskContext.task(1, VIDEO, TaskKind.PROBE, "", 1, 1), null);
+            probe = MediaTaskContext.done(p.task(), new ProbeHandler(st, SETTINGS).handle(p));
+            source = Json.read(probe.resultJson(), ProbeResult.class).source();
+
+            TranscodeHandler transcoder = new TranscodeHandler(st, SETTINGS);
+            hd = run(transcoder, MediaTaskContext.task(2, VIDEO, TaskKind.TRANSCODE, "360p", 1, 2));
+            // The 240p task ran twice: attempt 1 lost its lease after finishing (a zombie), attempt 2 was retried.
+            lowFirstAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 1, 3));
+            lowSecondAttempt = run(transcoder, MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 2, 5));
+            // The per-rung plan's audio rendition: a task of its own, shared by both rungs.
+            audio = run(transcoder, MediaTaskContext.task(5, VIDEO, TaskKind.TRANSCODE, Variant.AUDIO, 1, 9));
+            // The same for the whole-ladder task of the default plan: attempt 1 a zombie, attempt 2 the retry.
+            ladderFirstAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 1, 6));
+            ladderSecondAttempt = run(transcoder, MediaTaskContext.task(4, VIDEO, TaskKind.TRANSCODE, "", 2, 8));
+        }
+
+        private Task run(TaskHandler h, Task t) throws Exception {
+            return MediaTaskContext.done(t, h.handle(context(dir, t, source)));
+        }
     }
 
-    static MediaTaskContext context(Task t, SourceInfo src) throws Exception {
+    static MediaTaskContext context(Path dir, Task t, SourceInfo src) throws Exception {
         return MediaTaskContext.of(t, MediaTaskContext.video(VIDEO, "raw/" + VIDEO, "clip.mp4", src),
                 Files.createDirectories(dir.resolve("work-" + t.kind() + t.variant() + "-a" + t.attempt() + "-v" + t.version())));
     }
 
-    static Task run(TaskHandler h, Task t) throws Exception {
-        return MediaTaskContext.done(t, h.handle(context(t, source)));
-    }
-
     static MediaTaskContext publish(long version, Task... siblings) throws Exception {
-        return context(MediaTaskContext.task(9, VIDEO, TaskKind.PUBLISH, "", 1, version), source)
+        return context(dir, MediaTaskContext.task(9, VIDEO, TaskKind.PUBLISH, "", 1, versionBase + version), source)
                 .withSiblings(List.of(siblings));
     }
 
