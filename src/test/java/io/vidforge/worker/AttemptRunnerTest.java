@@ -100,7 +100,8 @@ class AttemptRunnerTest {
                 return handler.get().handle(ctx);
             }
         };
-        Map<TaskKind, TaskHandler> handlers = Map.of(TaskKind.TRANSCODE, byTest, TaskKind.PROBE, byTest);
+        Map<TaskKind, TaskHandler> handlers = Map.of(TaskKind.TRANSCODE, byTest, TaskKind.PROBE, byTest,
+                TaskKind.PUBLISH, byTest);
         TaskOutcomes outcomes = new TaskOutcomes(store, Backoff.of(TaskSettings.from(platform.settings())), events, clock);
         return new AttemptRunner(handlers, store, outcomes, events, workRoot,
                 new ScratchQuota(workRoot, scratchLimit, "w1", events), gate, clock, patience);
@@ -181,6 +182,121 @@ class AttemptRunnerTest {
     }
 
     @Test
+    void every_kind_of_outcome_from_a_claim_that_is_no_longer_current_is_rejected_and_logged_stale_with_its_name() {
+        record Case(String outcome, TaskKind kind, long scratchLimit, Behaviour behaviour) {
+        }
+        List<Case> cases = List.of(
+                new Case("result", TaskKind.TRANSCODE, 1L << 30, ctx -> "{\"name\":\"360p\"}"),
+                new Case("failure", TaskKind.TRANSCODE, 1L << 30, ctx -> {
+                    throw new PermanentTaskException("INVALID_MEDIA", "no video stream");
+                }),
+                new Case("error", TaskKind.TRANSCODE, 1L << 30, ctx -> {
+                    throw new IllegalStateException("ffmpeg exited with 1");
+                }),
+                new Case("error", TaskKind.PROBE, 1L << 30, ctx -> "{}"), // a result the outcome cannot use
+                new Case("error", TaskKind.TRANSCODE, 100, ctx -> "{}")); // no room for the source
+        for (Case c : cases) {
+            handler.set(c.behaviour());
+            TaskRun run = claim(c.kind(), c.kind() == TaskKind.PROBE ? "" : "v" + c.scratchLimit() + c.outcome(),
+                    clock.instant().plus(LEASE));
+            // The lease ran out and the task was claimed again before this attempt reports.
+            platform.sql().update("UPDATE tasks SET version = version + 1 WHERE task_id = ?", run.task().taskId());
+
+            runner(c.scratchLimit(), LEASE).run(run);
+
+            assertEquals(TaskState.RUNNING, row(run).state(), c.toString());
+            List<JsonNode> stale = events("STALE_COMPLETION_REJECTED").stream()
+                    .filter(e -> e.path("task_id").asLong() == run.task().taskId()).toList();
+            assertEquals(1, stale.size(), c.toString());
+            assertEquals(c.outcome(), stale.getFirst().path("outcome").asText(), c.toString());
+        }
+    }
+
+    @Test
+    void the_handler_sees_only_the_done_tasks_of_its_own_generation_as_completed_siblings() {
+        AttemptRunner runner = runner();
+        Task done = platform.sql().inTransaction(c -> {
+            store.tasks().insert(c, videoId, 1, TaskKind.TRANSCODE, "240p", TaskState.READY, 3, clock.instant());
+            return store.tasks().insert(c, videoId, 1, TaskKind.TRANSCODE, "480p", TaskState.READY, 3, clock.instant());
+        });
+        platform.sql().update("UPDATE tasks SET state = 'DONE' WHERE task_id = ?", done.taskId());
+        AtomicReference<List<Task>> seen = new AtomicReference<>();
+        handler.set(ctx -> {
+            seen.set(ctx.completedSiblings());
+            return "{\"name\":\"360p\"}";
+        });
+
+        runner.run(claim());
+
+        assertEquals(List.of(done.taskId()), seen.get().stream().map(Task::taskId).toList(),
+                "the DONE task only: not the READY 240p task, nor the running attempt itself");
+    }
+
+    @Test
+    void a_publish_reads_no_source_so_the_scratch_limit_does_not_hold_it_back() {
+        AttemptRunner runner = runner(100, LEASE); // smaller than the 1000-byte source
+        TaskRun run = claim(TaskKind.PUBLISH, "", clock.instant().plus(LEASE));
+        AtomicBoolean ran = new AtomicBoolean();
+        handler.set(ctx -> {
+            ran.set(true);
+            throw new IllegalStateException("publish ran");
+        });
+
+        runner.run(run);
+
+        assertTrue(ran.get(), "the publish ran although its source would not fit");
+        assertFalse(events("TASK_RETRY").getFirst().path("reason").asText().startsWith(ScratchQuota.CODE));
+    }
+
+    @Test
+    void a_cancel_interrupts_a_handler_blocked_in_a_wait_and_the_attempt_ends_as_a_retry() throws Exception {
+        AttemptRunner runner = runner();
+        CountDownLatch waiting = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        handler.set(ctx -> {
+            waiting.countDown();
+            try {
+                new CountDownLatch(1).await(20, TimeUnit.SECONDS);
+                return "{\"name\":\"360p\"}";
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw e;
+            }
+        });
+        TaskRun run = claim();
+        Thread worker = Thread.ofPlatform().start(() -> runner.run(run));
+        assertTrue(waiting.await(20, TimeUnit.SECONDS));
+
+        assertTrue(run.cancel());
+        worker.join(30_000);
+
+        assertTrue(interrupted.get(), "the blocked handler was interrupted");
+        assertEquals(TaskState.READY, row(run).state());
+        assertTrue(events("TASK_RETRY").getFirst().path("reason").asText().startsWith("ERROR: InterruptedException"));
+    }
+
+    @Test
+    void a_cancel_that_races_with_the_handlers_end_does_not_break_the_report() {
+        AttemptRunner runner = runner();
+        AtomicReference<TaskRun> self = new AtomicReference<>();
+        handler.set(ctx -> {
+            self.get().cancel(); // interrupts this very thread, which returns its result regardless
+            return "{\"name\":\"360p\"}";
+        });
+        TaskRun run = claim();
+        self.set(run);
+        boolean leftInterrupted;
+        try {
+            runner.run(run);
+        } finally {
+            leftInterrupted = Thread.interrupted();
+        }
+
+        assertEquals(TaskState.DONE, row(run).state(), "the result was reported");
+        assertFalse(leftInterrupted, "the worker's thread is not left interrupted");
+    }
+
+    @Test
     void a_result_the_outcome_cannot_use_is_retried_as_a_counted_error_naming_why() {
         AttemptRunner runner = runner();
         handler.set(ctx -> "{}"); // a PROBE result without a source
@@ -195,6 +311,7 @@ class AttemptRunnerTest {
         assertTrue(retry.path("reason").asText().startsWith("ERROR: IllegalArgumentException: PROBE handler returned"),
                 retry.toString());
         assertTrue(retry.path("counted").asBoolean());
+        assertEquals(List.of(), events("STALE_COMPLETION_REJECTED"), "an accepted retry is not stale");
     }
 
     @Test
@@ -211,6 +328,7 @@ class AttemptRunnerTest {
         JsonNode failed = events("TASK_FAILED").getFirst();
         assertEquals("INVALID_MEDIA", failed.path("code").asText());
         assertEquals(List.of(), events("TASK_RETRY"));
+        assertEquals(List.of(), events("STALE_COMPLETION_REJECTED"), "an accepted failure is not stale");
     }
 
     @Test
@@ -229,6 +347,7 @@ class AttemptRunnerTest {
         assertEquals(TaskState.READY, t.state());
         assertEquals(0, t.attempt(), "an outage says nothing about the task");
         assertFalse(events("TASK_RETRY").getFirst().path("counted").asBoolean());
+        assertEquals(List.of(), events("STALE_COMPLETION_REJECTED"));
     }
 
     @Test
@@ -246,6 +365,7 @@ class AttemptRunnerTest {
         assertEquals(TaskState.READY, t.state());
         assertEquals(1, t.attempt());
         assertEquals("ERROR: IllegalStateException: ffmpeg exited with 1", events("TASK_RETRY").getFirst().path("reason").asText());
+        assertEquals(List.of(), events("STALE_COMPLETION_REJECTED"));
     }
 
     @Test
@@ -266,6 +386,7 @@ class AttemptRunnerTest {
         try (var left = Files.list(workRoot)) {
             assertEquals(0, left.count(), "no work directory was made");
         }
+        assertEquals(List.of(), events("STALE_COMPLETION_REJECTED"));
     }
 
     @Test
@@ -298,52 +419,87 @@ class AttemptRunnerTest {
         assertTrue(Files.isDirectory(workRoot), "the root itself stays");
     }
 
+    /** Counts and times AttemptRunner's "could not report" warnings: each is one refused report. */
+    private static final class Refusals extends Handler implements AutoCloseable {
+        final List<Long> at = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.Semaphore seen = new java.util.concurrent.Semaphore(0);
+        private final Logger log = Logger.getLogger(AttemptRunner.class.getName());
+
+        Refusals() {
+            log.addHandler(this);
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getMessage().startsWith("could not report the")) {
+                at.add(System.nanoTime());
+                seen.release();
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            log.removeHandler(this);
+        }
+    }
+
     @Test
-    void a_report_the_database_cannot_take_is_tried_again_while_the_lease_lasts_and_then_counts() throws Exception {
+    void a_report_the_database_cannot_take_is_tried_again_every_half_second_while_the_lease_lasts_and_then_counts()
+            throws Exception {
         AttemptRunner runner = runner();
-        CountDownLatch refused = new CountDownLatch(1);
-        Handler watch = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getMessage().startsWith("could not report the result")) {
-                    refused.countDown();
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(AttemptRunner.class.getName());
-        log.addHandler(watch);
         handler.set(ctx -> {
             tasksTableGone(true);
             return "{\"name\":\"360p\"}";
         });
         TaskRun run = claim();
-        Thread back = Thread.ofPlatform().start(() -> {
-            try {
-                if (refused.await(20, TimeUnit.SECONDS)) {
-                    tasksTableGone(false); // the database is back before the lease runs out
+        try (Refusals refusals = new Refusals()) {
+            Thread back = Thread.ofPlatform().start(() -> {
+                try {
+                    if (refusals.seen.tryAcquire(2, 20, TimeUnit.SECONDS)) {
+                        tasksTableGone(false); // the database is back before the lease runs out
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        try {
+            });
             runner.run(run);
-        } finally {
-            log.removeHandler(watch);
             back.join(30_000);
-        }
 
-        assertEquals(0, refused.getCount(), "the first report was refused");
+            assertTrue(refusals.at.size() >= 2, "refused twice: " + refusals.at.size());
+            long gapMs = (refusals.at.get(1) - refusals.at.get(0)) / 1_000_000;
+            assertTrue(gapMs >= 400, "the next try waits about 500 ms, not " + gapMs + " ms");
+        }
         assertEquals(TaskState.DONE, row(run).state(), "the result counted once the database was back");
         assertEquals(List.of(), events("TASK_HEARTBEAT_LOST"));
+    }
+
+    @Test
+    void an_interrupt_while_waiting_to_report_again_ends_the_report_and_keeps_the_threads_interrupt() throws Exception {
+        AttemptRunner runner = runner();
+        handler.set(ctx -> {
+            tasksTableGone(true);
+            return "{\"name\":\"360p\"}";
+        });
+        TaskRun run = claim();
+        AtomicBoolean keptInterrupt = new AtomicBoolean();
+        try (Refusals refusals = new Refusals()) {
+            Thread worker = Thread.ofPlatform().start(() -> {
+                runner.run(run);
+                keptInterrupt.set(Thread.currentThread().isInterrupted());
+            });
+            assertTrue(refusals.seen.tryAcquire(20, TimeUnit.SECONDS));
+            worker.interrupt();
+            worker.join(30_000);
+            assertFalse(worker.isAlive(), "the report gave up at the interrupt");
+        } finally {
+            tasksTableGone(false);
+        }
+        assertTrue(keptInterrupt.get(), "the interrupt is kept for the worker's own shutdown");
+        assertEquals(TaskState.RUNNING, row(run).state());
     }
 
     @Test

@@ -296,13 +296,89 @@ class PublishHandlerTest {
     @Test
     void publish_refuses_a_variant_stored_outside_this_video_generation() throws Exception {
         Variant good = variantOf(hd);
+        String otherGeneration = good.prefix().replace("/g1/", "/g0/");
+        // Complete and stored, so that only the generation check stands between it and the master.
+        for (String key : store.list(good.prefix())) {
+            store.putBytes(otherGeneration + key.substring(good.prefix().length()), store.getBytes(key),
+                    "application/octet-stream");
+        }
         Task foreign = MediaTaskContext.done(MediaTaskContext.task(2, VIDEO, TaskKind.TRANSCODE, "360p", 1, 2),
                 Json.write(new Variant(good.name(), good.width(), good.height(), good.bandwidth(), good.averageBandwidth(),
-                        good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(),
-                        good.prefix().replace("/g1/", "/g0/"))));
+                        good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(), otherGeneration)));
         MediaTaskContext ctx = publish(40, probe, foreign, lowSecondAttempt);
-        assertThrows(IllegalStateException.class, () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        assertTrue(e.getMessage().contains("outside this video generation's videos/" + VIDEO + "/g1/"), e.getMessage());
         assertTrue(store.list(ctx.outputPrefix()).isEmpty());
+    }
+
+    @Test
+    void publish_refuses_a_variant_with_an_empty_segment_and_writes_no_master() throws Exception {
+        // A zombie attempt whose last segment upload left an empty object.
+        Variant good = variantOf(lowSecondAttempt);
+        String zombie = "videos/" + VIDEO + "/g1/transcode-240p/a4-v11/";
+        VariantPlaylist playlist = VariantPlaylist.parse(new String(store.getBytes(good.prefix() + "index.m3u8"),
+                StandardCharsets.UTF_8));
+        String emptied = playlist.segments().getLast().uri();
+        for (String key : store.list(good.prefix())) {
+            String name = key.substring(good.prefix().length());
+            store.putBytes(zombie + name, name.equals(emptied) ? new byte[0] : store.getBytes(key),
+                    "application/octet-stream");
+        }
+        Task partial = MediaTaskContext.done(MediaTaskContext.task(3, VIDEO, TaskKind.TRANSCODE, "240p", 4, 11),
+                Json.write(new Variant(good.name(), good.width(), good.height(), good.bandwidth(), good.averageBandwidth(),
+                        good.codecs(), good.frameRate(), good.segmentCount(), good.segmentSeconds(), zombie)));
+
+        MediaTaskContext ctx = publish(45, probe, hd, partial);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        assertTrue(e.getMessage().contains(emptied + " of variant 240p is missing or empty"), e.getMessage());
+        assertTrue(store.list(ctx.outputPrefix()).isEmpty());
+    }
+
+    @Test
+    void the_master_lists_the_video_rungs_highest_bandwidth_first_and_the_audio_last_whatever_their_names() throws Exception {
+        // Named so that a hash map's order is not the bandwidth order: the higher rung called 480p, the lower 360p.
+        Variant high = variantOf(hd);
+        Variant low = variantOf(lowSecondAttempt);
+        assertTrue(high.bandwidth() > low.bandwidth());
+        Task highTask = MediaTaskContext.done(hd, Json.write(renamed(high, "480p")));
+        Task lowTask = MediaTaskContext.done(lowSecondAttempt, Json.write(renamed(low, "360p")));
+        // The audio from the chunked plan's AUDIO task.
+        Task audioTask = MediaTaskContext.done(MediaTaskContext.task(6, VIDEO, TaskKind.AUDIO, Variant.AUDIO, 1, 12),
+                audio.resultJson());
+
+        MediaTaskContext ctx = publish(95, audioTask, lowTask, probe, highTask);
+        PublishResult result = Json.read(new PublishHandler(store, SETTINGS).handle(ctx), PublishResult.class);
+
+        assertEquals(List.of("480p", "360p", Variant.AUDIO), result.variants().stream().map(Variant::name).toList());
+        String master = new String(store.getBytes(result.masterKey()), StandardCharsets.UTF_8);
+        List<String> named = new ArrayList<>();
+        for (HlsAuthoringRules.StreamInf s : HlsAuthoringRules.parseMaster(master)) {
+            named.add(URI.create(result.masterKey()).resolve(s.uri()).toString());
+        }
+        assertEquals(List.of(high.prefix() + "index.m3u8", low.prefix() + "index.m3u8"), named);
+        assertEquals(List.of(1.0), ctx.progressReports(), "a finished publish reports itself complete");
+    }
+
+    private static Variant renamed(Variant v, String name) {
+        return new Variant(name, v.width(), v.height(), v.bandwidth(), v.averageBandwidth(), v.codecs(), v.frameRate(),
+                v.segmentCount(), v.segmentSeconds(), v.prefix(), v.type());
+    }
+
+    @Test
+    void a_publish_cancelled_once_every_rendition_is_verified_writes_no_master_and_no_manifest() throws Exception {
+        // Each rendition's check asks once; the cancel arrives after the last of the three.
+        AtomicInteger asked = new AtomicInteger();
+        MediaTaskContext ctx = publish(96, probe, hd, lowSecondAttempt, audio).cancelledWhen(() -> asked.incrementAndGet() > 3);
+        assertThrows(Exception.class, () -> new PublishHandler(store, SETTINGS).handle(ctx));
+        assertTrue(asked.get() > 3, "cancelled after the renditions were verified: " + asked.get());
+        assertTrue(store.list(ctx.outputPrefix()).isEmpty(), "no master, no MPD");
+    }
+
+    @Test
+    void the_publish_handler_takes_publish_tasks() {
+        assertEquals(TaskKind.PUBLISH, new PublishHandler(store, SETTINGS).kind());
     }
 
     @Test
