@@ -43,7 +43,7 @@ mutation_group_tests() {
     orchestrator) echo "io.vidforge.orchestrator.*" ;;
     # Not ClockSkewTest: it waits on real 4 s leases, so every mutant that breaks its flow costs a PIT
     # timeout and a new minion; its guarantee is the heartbeat's, not this group's classes'.
-    worker) echo "io.vidforge.worker.AttemptFailureTest,io.vidforge.worker.PublishHandlerTest,\
+    worker) echo "io.vidforge.worker.AttemptRunnerTest,io.vidforge.worker.AttemptFailureTest,io.vidforge.worker.PublishHandlerTest,\
 io.vidforge.worker.LeaseFencingTest,io.vidforge.worker.RetryPolicyTest,io.vidforge.worker.ScratchLimitTest,\
 io.vidforge.worker.StuckTaskTest" ;;
     # Re-uploads after a delete, repairs and the storage clean-up's races are the deletion tests'.

@@ -140,6 +140,11 @@ class UploadIngestTest {
         assertNull(blank.title());
         assertNull(blank.originalFilename());
         assertNull(blank.contentType());
+        Video unnamed = ingest.ingest(new ByteArrayInputStream(SampleBytes.pseudoMp4(50_000, 10)),
+                new UploadIngest.Meta(null, null, null)).video();
+        assertNull(unnamed.title(), "no title given, none recorded (not an empty one)");
+        assertNull(unnamed.originalFilename());
+        assertNull(unnamed.contentType());
 
         Video cut = ingest.ingest(new ByteArrayInputStream(SampleBytes.pseudoMp4(50_000, 6)),
                 new UploadIngest.Meta("a\u0000b.mp4", longTitle, "video/mp4")).video();
@@ -180,5 +185,36 @@ class UploadIngestTest {
         assertEquals("PAYLOAD_TOO_LARGE", e.code());
         assertEquals("too_large", events("UPLOAD_ABORTED").getFirst().path("reason").asText());
         assertEquals(List.of(), platform.store().list("raw/"));
+    }
+
+    @Test
+    void a_database_failure_after_the_bytes_are_stored_keeps_the_object_and_says_so() {
+        // The database goes away the moment the last byte has been read: the object is stored, the row
+        // cannot be written, and whether an earlier write committed is unknown.
+        InputStream body = new SequenceInputStream(new ByteArrayInputStream(SampleBytes.pseudoMp4(60_000, 11)),
+                new InputStream() {
+                    private boolean gone;
+
+                    @Override
+                    public int read() {
+                        if (!gone) {
+                            gone = true;
+                            platform.sql().update("ALTER TABLE videos RENAME TO videos_away");
+                        }
+                        return -1;
+                    }
+                });
+        try {
+            assertThrows(RuntimeException.class, () -> ingest.ingest(body, META));
+        } finally {
+            platform.sql().update("ALTER TABLE videos_away RENAME TO videos");
+        }
+
+        List<JsonNode> kept = events("UPLOAD_OBJECT_KEPT");
+        assertEquals(1, kept.size());
+        String key = kept.getFirst().path("object_key").asText();
+        assertTrue(key.startsWith("raw/"), key);
+        assertEquals(List.of(key), platform.store().list("raw/"), "the object stays for the clean-up to judge");
+        assertFalse(platform.videos().any());
     }
 }
