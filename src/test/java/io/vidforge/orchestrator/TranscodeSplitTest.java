@@ -1,6 +1,7 @@
 package io.vidforge.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -335,6 +336,36 @@ class TranscodeSplitTest {
         orchestrator.runOnce();
         assertEquals(List.of("PROBE::DONE", "VIDEO_CHUNK:c0000-0s-end:READY", "AUDIO:audio:READY", "PUBLISH::WAITING"),
                 shape(plan(videoId)));
+    }
+
+    @Test
+    void a_pass_that_fans_out_in_chunks_or_resumes_such_a_fan_out_reports_its_change_so_the_loop_passes_again_at_once() {
+        // A fresh fan-out: the audio, two chunks and the publish.
+        cluster = new ManualCluster("split-chunk-changed", Map.of("TRANSCODE_SPLIT", "chunk", "CHUNK_SECONDS", "4"));
+        Orchestrator orchestrator = cluster.orchestrator("orch-1");
+        Worker worker = cluster.worker("worker-1");
+        String fresh = TestVideos.insert(cluster.platform());
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE
+        assertTrue(orchestrator.runOnce(), "the fan-out pass created tasks");
+        assertEquals(CHUNK_PLAN_OF_10S, shape(plan(fresh)));
+        assertFalse(orchestrator.runOnce(), "nothing to do until an encode is done: no change");
+        cluster.close();
+
+        // A fan-out a crashed leader began with the only chunk, the last one: this pass adds only the audio
+        // and the publish, and must still say it changed something.
+        cluster = new ManualCluster("split-chunk-changed-resumed", Map.of("TRANSCODE_SPLIT", "chunk", "CHUNK_SECONDS", "2"));
+        orchestrator = cluster.orchestrator("orch-1");
+        worker = cluster.worker("worker-1");
+        String resumed = TestVideos.insert(cluster.platform());
+        orchestrator.runOnce();
+        ManualCluster.workOff(worker);   // PROBE
+        TaskRepository tasks = new TaskRepository(cluster.platform().sql());
+        cluster.platform().sql().inTransaction(c -> tasks.insert(c, resumed, 1, TaskKind.VIDEO_CHUNK, "c0000-0s-end",
+                TaskState.READY, 3, cluster.clock.instant()));
+        assertTrue(orchestrator.runOnce(), "the resuming pass created the audio and the publish");
+        assertEquals(List.of("PROBE::DONE", "VIDEO_CHUNK:c0000-0s-end:READY", "AUDIO:audio:READY", "PUBLISH::WAITING"),
+                shape(plan(resumed)));
     }
 
     @Test
